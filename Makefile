@@ -1,0 +1,163 @@
+# nnsimd: the one build (GNU make).
+#
+#   make                  library, CLI, tests and benchmarks in build/
+#   make test             install missing packages, then every test run
+#   make run              the main job: info, verify, benchmarks, summary
+#   make ARCH=aarch64     cross build (NEON) into build/aarch64/
+#   make SAN=1            ASan+UBSan build into build/asan/
+#   make install PREFIX=/usr/local
+#
+# Only kernels/<isa>/ gets -m flags; reference/ is built without
+# auto-vectorisation; everything else is baseline (never -march=native).
+
+HOST_ARCH := $(shell uname -m)
+ARCH ?= $(HOST_ARCH)
+PREFIX ?= /usr/local
+
+VERSION_MAJOR := 0
+VERSION := 0.1.0
+
+ifeq ($(ARCH),$(HOST_ARCH))
+  BUILD ?= build
+  CROSS :=
+else ifeq ($(ARCH),aarch64)
+  BUILD ?= build/aarch64
+  CROSS := aarch64-linux-gnu-
+else
+  $(error ARCH must be $(HOST_ARCH) or aarch64)
+endif
+ifeq ($(SAN),1)
+  BUILD := $(BUILD)/asan
+  SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+endif
+
+CC := $(CROSS)gcc
+CXX := $(CROSS)g++
+AR := $(CROSS)ar
+
+CPPFLAGS := -Iinclude -Idispatch -Itests/check -Ibench -D_GNU_SOURCE
+CFLAGS := -std=c11 -O2 -g -Wall -Wextra -ffp-contract=off -fPIC $(SANFLAGS)
+CXXFLAGS := -std=c++17 -O2 -g -Wall -Wextra -ffp-contract=off $(SANFLAGS)
+REF_FLAGS := -fno-tree-vectorize
+LDFLAGS := $(SANFLAGS)
+LIBS := -lsleef -lhwloc -lpthread -lm
+
+ifeq ($(ARCH),x86_64)
+  ISAS := avx2 avx512
+  LIBS += -lcpuid
+else
+  ISAS := neon
+endif
+ISA_FLAGS_avx2 := -mavx2 -mfma
+ISA_FLAGS_avx512 := -mavx2 -mfma -mavx512f -mavx512bw -mavx512dq -mavx512vl
+ISA_FLAGS_neon :=
+
+LIB_SRC := $(wildcard dispatch/*.c) $(wildcard reference/*.c) \
+           $(foreach i,$(ISAS),$(wildcard kernels/$(i)/*.c))
+CHECK_SRC := $(wildcard tests/check/*.c)
+TEST_SRC := $(wildcard tests/suite/*.c)
+CLI_SRC := $(wildcard cli/*.c)
+BENCH_SRC := $(wildcard bench/*.c)
+BENCH_CXX := $(wildcard bench/*.cc)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(filter %.c,$(1))) \
+      $(patsubst %.cc,$(BUILD)/obj/%.o,$(filter %.cc,$(1)))
+
+LIB_OBJ := $(call obj,$(LIB_SRC))
+CHECK_OBJ := $(call obj,$(CHECK_SRC))
+
+SONAME := libnnsimd.so.$(VERSION_MAJOR)
+TARGETS := $(BUILD)/libnnsimd.a $(BUILD)/libnnsimd.so $(BUILD)/nnsimd $(BUILD)/nnsimd-test
+ifeq ($(ARCH),x86_64)
+ifeq ($(SAN),)
+  TARGETS += $(BUILD)/nnsimd-bench $(BUILD)/nnsimd-test-avx512emu
+endif
+endif
+
+.PHONY: all test run install clean deps
+all: $(TARGETS)
+
+# Per-folder flags: reference scalar-only, kernels/<isa> their -m flags.
+$(BUILD)/obj/reference/%.o: reference/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(REF_FLAGS) -MMD -MP -c $< -o $@
+
+define isa_rule
+$(BUILD)/obj/kernels/$(1)/%.o: kernels/$(1)/%.c
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CPPFLAGS) $$(CFLAGS) $$(ISA_FLAGS_$(1)) -MMD -MP -c $$< -o $$@
+endef
+$(foreach i,$(ISAS),$(eval $(call isa_rule,$(i))))
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/obj/%.o: %.cc
+	@mkdir -p $(dir $@)
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libnnsimd.a: $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/libnnsimd.so.$(VERSION): $(LIB_OBJ)
+	$(CC) -shared -Wl,-soname,$(SONAME) $(LDFLAGS) $^ -o $@ $(LIBS)
+
+$(BUILD)/libnnsimd.so: $(BUILD)/libnnsimd.so.$(VERSION)
+	ln -sf libnnsimd.so.$(VERSION) $(BUILD)/$(SONAME)
+	ln -sf libnnsimd.so.$(VERSION) $@
+
+$(BUILD)/libnnsimd-check.a: $(CHECK_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/nnsimd: $(call obj,$(CLI_SRC)) $(BUILD)/libnnsimd-check.a $(BUILD)/libnnsimd.a
+	$(CC) $(LDFLAGS) $^ -o $@ -ljansson $(LIBS)
+
+$(BUILD)/nnsimd-test: $(call obj,$(TEST_SRC)) $(BUILD)/libnnsimd-check.a $(BUILD)/libnnsimd.a
+	$(CC) $(LDFLAGS) $^ -o $@ -lcunit $(LIBS)
+
+$(BUILD)/nnsimd-bench: $(call obj,$(BENCH_SRC) $(BENCH_CXX)) $(BUILD)/libnnsimd.a
+	$(CXX) $(LDFLAGS) $^ -o $@ -lbenchmark -ljansson $(LIBS)
+
+# The AVX-512 variants built against SIMDe's portable AVX-512, so their
+# logic is verified on CPUs (and emulators) without AVX-512; see
+# tests/avx512emu/README.md.
+EMU_OBJ := $(patsubst %.c,$(BUILD)/emu/%.o,$(wildcard kernels/avx512/*.c) dispatch/cpu_features_x86.c)
+$(BUILD)/emu/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) -Itests/avx512emu $(CPPFLAGS) $(CFLAGS) -DNNSIMD_AVX512_EMULATED -Wno-unused-parameter -MMD -MP -c $< -o $@
+
+EMU_LIB_OBJ := $(filter-out $(BUILD)/obj/kernels/avx512/% $(BUILD)/obj/dispatch/cpu_features_x86.o,$(LIB_OBJ))
+$(BUILD)/nnsimd-test-avx512emu: $(call obj,$(TEST_SRC)) $(BUILD)/libnnsimd-check.a $(EMU_OBJ) $(EMU_LIB_OBJ)
+	$(CC) $(LDFLAGS) $^ -o $@ -lcunit $(LIBS)
+
+test:
+	@tools/install-deps.sh test
+	@tools/run-tests.sh
+
+run:
+	@tools/install-deps.sh run
+	@tools/run-main.sh
+
+deps:
+	tools/install-deps.sh all
+
+$(BUILD)/nnsimd.pc: tools/nnsimd.pc.in
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@LIBS@|$(LIBS)|' $< > $@
+
+install: $(BUILD)/libnnsimd.a $(BUILD)/libnnsimd.so $(BUILD)/nnsimd $(BUILD)/nnsimd.pc
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin
+	install -m 644 include/nnsimd.h include/nnsimd_kernels.def $(DESTDIR)$(PREFIX)/include/
+	install -m 644 $(BUILD)/libnnsimd.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(BUILD)/libnnsimd.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libnnsimd.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
+	ln -sf libnnsimd.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libnnsimd.so
+	install -m 644 $(BUILD)/nnsimd.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -m 755 $(BUILD)/nnsimd $(DESTDIR)$(PREFIX)/bin/
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

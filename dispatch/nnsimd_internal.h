@@ -1,0 +1,52 @@
+/* Declarations shared by the library's folders, not part of the public API. */
+#ifndef NNSIMD_INTERNAL_H
+#define NNSIMD_INTERNAL_H
+
+#include "nnsimd.h"
+
+/* Per-ISA variant prototypes: nns_<kernel>__<isa>. A variant trusts its
+ * arguments; the public entry points have checked them. */
+#define NNS_KERNEL(name, type) \
+    type nns_##name##__scalar, nns_##name##__avx2, nns_##name##__avx512, nns_##name##__neon;
+#include "nnsimd_kernels.def"
+#undef NNS_KERNEL
+
+/* vf_exp of each ISA over an array (kernels/generic/vmath.h), for tests. */
+nns_unary_fwd_fn nns_vexp__avx2, nns_vexp__avx512, nns_vexp__neon;
+
+/* The raw tables, one per ISA folder (kernels/<isa>/table.c). */
+extern const nns_kernel_table nns_table__scalar;
+#if defined(__x86_64__)
+extern const nns_kernel_table nns_table__avx2;
+extern const nns_kernel_table nns_table__avx512;
+#elif defined(__aarch64__)
+extern const nns_kernel_table nns_table__neon;
+#endif
+
+/* CPU feature detection (dispatch/cpu_features_*.c): fills the feature
+ * fields of `info`. */
+void nns_detect_features(nns_cpu_info *info);
+/* CPU description (dispatch/cpu_describe.c): vendor, brand, family,
+ * model, stepping and cpu_id. */
+void nns_describe_cpu(nns_cpu_info *info);
+/* Topology and caches from hwloc (dispatch/topology.c). */
+void nns_read_topology(nns_cpu_info *info);
+/* Builds the filesystem-safe cpu id from the description fields. */
+void nns_make_cpu_id(nns_cpu_info *info);
+
+/* The active table (fallbacks filled in) and the selection status. */
+const nns_kernel_table *nns_active_table(nns_status *status);
+
+/* Public entry points: fetch the active table or return its error. */
+#define NNS_ACTIVE_OR_RETURN(t)                          \
+    nns_status t##_status_;                              \
+    const nns_kernel_table *t = nns_active_table(&t##_status_); \
+    if (t##_status_ != NNS_OK) return t##_status_
+
+/* 1 if a*b overflows size_t (b may be 0). */
+static inline int nns_mul_overflows(size_t a, size_t b)
+{
+    return b != 0 && a > (size_t)-1 / b;
+}
+
+#endif

@@ -1,0 +1,25 @@
+/* Cores and cache sizes from hwloc. */
+#include "nnsimd_internal.h"
+
+#include <hwloc.h>
+
+/* Size of the first cache object of `type`, 0 if the topology has none. */
+static size_t cache_bytes(hwloc_topology_t topo, hwloc_obj_type_t type)
+{
+    hwloc_obj_t obj = hwloc_get_next_obj_by_type(topo, type, NULL);
+    return obj && obj->attr ? (size_t)obj->attr->cache.size : 0;
+}
+
+void nns_read_topology(nns_cpu_info *c)
+{
+    hwloc_topology_t topo;
+    if (hwloc_topology_init(&topo) != 0) return;
+    if (hwloc_topology_load(topo) == 0) {
+        c->cores = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE);
+        c->threads = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PU);
+        c->l1d_bytes = cache_bytes(topo, HWLOC_OBJ_L1CACHE);
+        c->l2_bytes = cache_bytes(topo, HWLOC_OBJ_L2CACHE);
+        c->l3_bytes = cache_bytes(topo, HWLOC_OBJ_L3CACHE);
+    }
+    hwloc_topology_destroy(topo);
+}

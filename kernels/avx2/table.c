@@ -1,0 +1,11 @@
+/* The AVX2+FMA table: the kernels this folder implements. */
+#include "nnsimd_internal.h"
+
+const nns_kernel_table nns_table__avx2 = {
+    .relu_fwd = nns_relu_fwd__avx2,
+    .relu_bwd = nns_relu_bwd__avx2,
+    .gelu_fwd = nns_gelu_fwd__avx2,
+    .gelu_bwd = nns_gelu_bwd__avx2,
+    .gelu_tanh_fwd = nns_gelu_tanh_fwd__avx2,
+    .gelu_tanh_bwd = nns_gelu_tanh_bwd__avx2,
+};

@@ -1,0 +1,56 @@
+/* AVX2+FMA vector operations for the generic kernel bodies
+ * (kernels/generic/): 8 float lanes, tails through maskload/maskstore,
+ * which do not touch memory outside the mask. */
+#ifndef NNS_VEC_AVX2_H
+#define NNS_VEC_AVX2_H
+
+#include <immintrin.h>
+#include <sleef.h>
+#include <stddef.h>
+
+#define NNS_ISA avx2
+#define VF_LANES 8
+
+typedef __m256 vf;
+typedef __m256 vm; /* comparison mask: all-ones lanes */
+
+static inline __m256i vf_tail_mask(size_t n)
+{
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), lane);
+}
+
+static inline vf vf_load(const float *p) { return _mm256_loadu_ps(p); }
+static inline void vf_store(float *p, vf v) { _mm256_storeu_ps(p, v); }
+static inline vf vf_load_n(const float *p, size_t n) { return _mm256_maskload_ps(p, vf_tail_mask(n)); }
+static inline void vf_store_n(float *p, vf v, size_t n) { _mm256_maskstore_ps(p, vf_tail_mask(n), v); }
+
+static inline vf vf_set1(float x) { return _mm256_set1_ps(x); }
+static inline vf vf_add(vf a, vf b) { return _mm256_add_ps(a, b); }
+static inline vf vf_sub(vf a, vf b) { return _mm256_sub_ps(a, b); }
+static inline vf vf_mul(vf a, vf b) { return _mm256_mul_ps(a, b); }
+static inline vf vf_div(vf a, vf b) { return _mm256_div_ps(a, b); }
+static inline vf vf_fma(vf a, vf b, vf c) { return _mm256_fmadd_ps(a, b, c); }   /* a*b + c */
+static inline vf vf_fnma(vf a, vf b, vf c) { return _mm256_fnmadd_ps(a, b, c); } /* c - a*b */
+static inline vf vf_abs(vf a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a); }
+static inline vf vf_round(vf a) { return _mm256_round_ps(a, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+
+/* Ordered comparisons: false where either operand is NaN. */
+static inline vm vf_lt(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_LT_OQ); }
+static inline vm vf_le(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_LE_OQ); }
+static inline vm vf_gt(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_GT_OQ); }
+static inline vm vf_ge(vf a, vf b) { return _mm256_cmp_ps(a, b, _CMP_GE_OQ); }
+/* m ? a : b, lane by lane */
+static inline vf vf_select(vm m, vf a, vf b) { return _mm256_blendv_ps(b, a, m); }
+
+/* p * 2^n for integral n in [-127, 127] (as floats): builds 2^n in the exponent field. */
+static inline vf vf_pow2i(vf n)
+{
+    __m256i e = _mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(e, 23));
+}
+
+/* erfc from SLEEF (1.5 ULP). */
+static inline vf vf_erfc(vf x) { return Sleef_erfcf8_u15avx2(x); }
+
+#endif
