@@ -5,6 +5,7 @@
 #   make run              the main job: info, verify, benchmarks, summary
 #   make ARCH=aarch64     cross build (NEON) into build/aarch64/
 #   make SAN=1            ASan+UBSan build into build/asan/
+#   make WERROR=1         warnings are errors (the test runs use it)
 #   make install PREFIX=/usr/local
 #
 # Only kernels/<isa>/ gets -m flags; reference/ is built without
@@ -38,6 +39,10 @@ AR := $(CROSS)ar
 CPPFLAGS := -Iinclude -Idispatch -Itests/check -Ibench -D_GNU_SOURCE
 CFLAGS := -std=c11 -O2 -g -Wall -Wextra -ffp-contract=off -fPIC $(SANFLAGS)
 CXXFLAGS := -std=c++17 -O2 -g -Wall -Wextra -ffp-contract=off $(SANFLAGS)
+ifeq ($(WERROR),1)
+  CFLAGS += -Werror
+  CXXFLAGS += -Werror
+endif
 REF_FLAGS := -fno-tree-vectorize
 LDFLAGS := $(SANFLAGS)
 LIBS := -lsleef -lhwloc -lpthread -lm
@@ -160,4 +165,5 @@ install: $(BUILD)/libnnsimd.a $(BUILD)/libnnsimd.so $(BUILD)/nnsimd $(BUILD)/nns
 clean:
 	rm -rf build
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# Only this build's dependency files (build/ also holds build/aarch64/, build/asan/).
+-include $(shell find $(BUILD)/obj $(BUILD)/emu -name '*.d' 2>/dev/null)

@@ -32,5 +32,9 @@ void nns_detect_features(nns_cpu_info *c)
         c->has_avx512bw = b >> 30 & 1;
         c->has_avx512vl = b >> 31 & 1;
     }
+#ifdef NNSIMD_AVX512_EMULATED
+    /* The test build whose AVX-512 variants run on SIMDe (tests/avx512emu). */
+    c->has_avx512f = c->has_avx512bw = c->has_avx512dq = c->has_avx512vl = c->os_zmm = 1;
+#endif
 }
 #endif

@@ -15,19 +15,30 @@ case "$profile" in
     *) echo "install-deps: unknown profile '$profile' (test, run or all)" >&2; exit 2 ;;
 esac
 
-native="make gcc g++ pkg-config libbenchmark-dev libhwloc-dev libcpuid-dev
-        libcunit1-dev zlib1g-dev libjansson-dev"
+native="make gcc g++ libbenchmark-dev libhwloc-dev libcpuid-dev libcunit1-dev
+        zlib1g-dev libjansson-dev libsleef-dev libsimde-dev"
 cross="gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
-       libcunit1-dev:arm64 libhwloc-dev:arm64 zlib1g-dev:arm64 libjansson-dev:arm64"
-extra="libbenchmark-tools python3-scipy"
+       libcunit1-dev:arm64 libhwloc-dev:arm64 zlib1g-dev:arm64 libjansson-dev:arm64
+       libsleef-dev:arm64"
+extra="libbenchmark-tools python3 python3-scipy"
 
 pkgs="$native $cross"
 [ "$profile" = test ] || pkgs="$pkgs $extra"
 
+# installed NAME[:ARCH]: an instance of the package's native (or given)
+# architecture, or an arch-all one, is installed; a foreign (arm64) copy of
+# a native library does not count.
+native_arch=$(dpkg --print-architecture)
+installed() {
+    name=${1%%:*}
+    want=$native_arch
+    case "$1" in *:*) want=${1#*:} ;; esac
+    dpkg-query -W -f='${db:Status-Abbrev} ${Architecture}\n' "$name" 2>/dev/null |
+        grep -Eq "^ii +($want|all)$"
+}
 missing=""
 for p in $pkgs; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
-        || missing="$missing $p"
+    installed "$p" || missing="$missing $p"
 done
 [ -z "$missing" ] && exit 0
 

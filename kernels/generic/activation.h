@@ -1,11 +1,8 @@
 /* The activation family written once over the vf_* operations; each ISA's
  * activation.c includes its vec.h and then this file, which defines
  * nns_<kernel>__<isa>. Same formulas as reference/activation.c. */
+#include "variant.h"
 #include "vmath.h"
-
-#define NNS_CAT_(a, b, c) a##b##c
-#define NNS_CAT(a, b, c) NNS_CAT_(a, b, c)
-#define NNS_VARIANT(name) NNS_CAT(nns_, name, NNS_CAT(__, NNS_ISA, ))
 
 /* Applies `op(x)` to n floats (unary forward) with a masked tail. */
 #define NNS_MAP_FWD(out, in, n, op)                         \

@@ -1,0 +1,62 @@
+/* NEON (aarch64 Advanced SIMD) vector operations for the generic kernel
+ * bodies (kernels/generic/): 4 float lanes. NEON has no masked loads or
+ * stores, so a tail (n < 4) is copied through a small zeroed stack buffer:
+ * no byte outside [p, p + n) is read or written. */
+#ifndef NNS_VEC_NEON_H
+#define NNS_VEC_NEON_H
+
+#include <arm_neon.h>
+#include <sleef.h>
+#include <stddef.h>
+#include <string.h>
+
+#define NNS_ISA neon
+#define VF_LANES 4
+
+typedef float32x4_t vf;
+typedef uint32x4_t vm; /* comparison mask: all-ones lanes */
+
+static inline vf vf_load(const float *p) { return vld1q_f32(p); }
+static inline void vf_store(float *p, vf v) { vst1q_f32(p, v); }
+static inline vf vf_load_n(const float *p, size_t n)
+{
+    float buf[VF_LANES] = {0.0f, 0.0f, 0.0f, 0.0f};
+    memcpy(buf, p, n * sizeof(float));
+    return vld1q_f32(buf);
+}
+static inline void vf_store_n(float *p, vf v, size_t n)
+{
+    float buf[VF_LANES];
+    vst1q_f32(buf, v);
+    memcpy(p, buf, n * sizeof(float));
+}
+
+static inline vf vf_set1(float x) { return vdupq_n_f32(x); }
+static inline vf vf_add(vf a, vf b) { return vaddq_f32(a, b); }
+static inline vf vf_sub(vf a, vf b) { return vsubq_f32(a, b); }
+static inline vf vf_mul(vf a, vf b) { return vmulq_f32(a, b); }
+static inline vf vf_div(vf a, vf b) { return vdivq_f32(a, b); }
+static inline vf vf_fma(vf a, vf b, vf c) { return vfmaq_f32(c, a, b); }  /* a*b + c */
+static inline vf vf_fnma(vf a, vf b, vf c) { return vfmsq_f32(c, a, b); } /* c - a*b */
+static inline vf vf_abs(vf a) { return vabsq_f32(a); }
+static inline vf vf_round(vf a) { return vrndnq_f32(a); } /* nearest, ties to even */
+
+/* Ordered comparisons: false where either operand is NaN. */
+static inline vm vf_lt(vf a, vf b) { return vcltq_f32(a, b); }
+static inline vm vf_le(vf a, vf b) { return vcleq_f32(a, b); }
+static inline vm vf_gt(vf a, vf b) { return vcgtq_f32(a, b); }
+static inline vm vf_ge(vf a, vf b) { return vcgeq_f32(a, b); }
+/* m ? a : b, lane by lane */
+static inline vf vf_select(vm m, vf a, vf b) { return vbslq_f32(m, a, b); }
+
+/* 2^n for integral n in [-127, 127] (as floats): builds the exponent field. */
+static inline vf vf_pow2i(vf n)
+{
+    int32x4_t e = vaddq_s32(vcvtnq_s32_f32(n), vdupq_n_s32(127));
+    return vreinterpretq_f32_s32(vshlq_n_s32(e, 23));
+}
+
+/* erfc from SLEEF (1.5 ULP). */
+static inline vf vf_erfc(vf x) { return Sleef_erfcf4_u15advsimd(x); }
+
+#endif
