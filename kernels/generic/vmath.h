@@ -8,7 +8,15 @@
  * then Cephes' degree-5 minimax polynomial: exp(r) = 1 + r + r^2 P(r).
  * The scale 2^n is applied as two factors 2^(n/2) 2^(n - n/2), so results
  * overflow to +inf and underflow gradually through the subnormals with a
- * single rounding. NaN propagates through the polynomial. */
+ * single rounding. NaN propagates through the polynomial.
+ *
+ * Ours rather than SLEEF's expf8_u10: inlined, it is 1.3-1.5x faster on
+ * AVX2 (0.54-0.59 vs 0.72-0.91 ns per element over 16K floats, Zen 3) at
+ * the same accuracy class (measured worst 1.22 ULP, tests/suite/
+ * test_checker.c), and the attention and softmax loops need it inline.
+ * erfc, by contrast, comes from SLEEF (vec.h's vf_erfc): an erfc that stays
+ * accurate to a few ULP into GELU's far negative tail needs a piecewise
+ * rational fit with an exp(-x^2) split, which SLEEF has and tests. */
 static inline vf vf_exp(vf x)
 {
     const vf hi = vf_set1(89.0f), lo = vf_set1(-104.0f);
