@@ -87,7 +87,12 @@ static void fill_table(nns_kernel_table *dst, nns_isa isa)
 {
 #define NNS_KERNEL(name, type) \
     dst->name = nns_kernels_for(nns_kernel_provider(isa, NNS_K_##name))->name;
+/* A workspace size comes from the ISA that provides its kernel. */
+#define NNS_WORKSPACE(kernel, type)                                              \
+    dst->kernel##_workspace_size =                                               \
+        nns_kernels_for(nns_kernel_provider(isa, NNS_K_##kernel))->kernel##_workspace_size;
 #include "nnsimd_kernels.def"
+#undef NNS_WORKSPACE
 #undef NNS_KERNEL
 }
 

@@ -8,7 +8,11 @@
  * arguments; the public entry points have checked them. */
 #define NNS_KERNEL(name, type) \
     type nns_##name##__scalar, nns_##name##__avx2, nns_##name##__avx512, nns_##name##__neon;
+#define NNS_WORKSPACE(kernel, type)                                                     \
+    type nns_##kernel##_workspace_size__scalar, nns_##kernel##_workspace_size__avx2,      \
+        nns_##kernel##_workspace_size__avx512, nns_##kernel##_workspace_size__neon;
 #include "nnsimd_kernels.def"
+#undef NNS_WORKSPACE
 #undef NNS_KERNEL
 
 /* vf_exp of each ISA over an array (kernels/generic/vmath.h), for tests. */

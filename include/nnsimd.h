@@ -91,10 +91,79 @@ typedef void nns_unary_fwd_fn(float *out, const float *in, size_t n);
 /* din[i] += dout[i] * f'(in[i]) for i < n. din may equal dout. */
 typedef void nns_unary_bwd_fn(float *din, const float *dout, const float *in, size_t n);
 
-/* One function pointer per kernel of nnsimd_kernels.def. */
+/* The activation a linear layer applies to its output (fused epilogue). */
+typedef enum nns_act {
+    NNS_ACT_NONE = 0,
+    NNS_ACT_RELU = 1,
+    NNS_ACT_GELU = 2,      /* exact (erf) form */
+    NNS_ACT_GELU_TANH = 3  /* approximate='tanh' */
+} nns_act;
+
+/* Embedding lookup and its scatter-add backward. */
+typedef void nns_embedding_fwd_fn(float *out, const int32_t *ids, const float *weight, size_t n,
+                                  size_t c);
+typedef void nns_embedding_bwd_fn(float *dweight, const float *dout, const int32_t *ids, size_t n,
+                                  size_t c);
+/* Linear layer; see nns_linear_fwd. */
+typedef void nns_linear_fwd_fn(float *out, float *pre, const float *in, const float *weight,
+                               const float *bias, size_t n, size_t c, size_t oc, nns_act act,
+                               void *workspace);
+typedef void nns_linear_bwd_fn(float *din, float *dweight, float *dbias, const float *dout,
+                               const float *pre, const float *in, const float *weight, size_t n,
+                               size_t c, size_t oc, nns_act act, void *workspace);
+/* Workspace bytes of a linear call for the given shape (per ISA: tiles differ). */
+typedef size_t nns_linear_ws_fn(size_t n, size_t c, size_t oc, nns_act act);
+/* Layer normalization over the last dimension. */
+typedef void nns_layernorm_fwd_fn(float *out, float *mean, float *rstd, const float *in,
+                                  const float *weight, const float *bias, size_t n, size_t c,
+                                  float eps);
+typedef void nns_layernorm_bwd_fn(float *din, float *dweight, float *dbias, const float *dout,
+                                  const float *in, const float *weight, const float *mean,
+                                  const float *rstd, size_t n, size_t c);
+/* Multi-head self-attention core; see nns_attention_fwd. */
+typedef void nns_attention_fwd_fn(float *out, float *lse, const float *q, const float *k,
+                                  const float *v, size_t ld, const int32_t *lengths, size_t b,
+                                  size_t t, size_t h, size_t d, int causal, void *workspace);
+typedef void nns_attention_bwd_fn(float *dq, float *dk, float *dv, const float *dout,
+                                  const float *q, const float *k, const float *v, const float *out,
+                                  const float *lse, size_t ld, const int32_t *lengths, size_t b,
+                                  size_t t, size_t h, size_t d, int causal, void *workspace);
+typedef size_t nns_attention_ws_fn(size_t t, size_t d);
+/* Losses: the loss through an output pointer, the gradient accumulated. */
+typedef void nns_cross_entropy_fn(float *loss, float *dlogits, const float *logits,
+                                  const int32_t *targets, size_t n, size_t v, int32_t ignore_index);
+typedef void nns_mse_fn(float *loss, float *dpred, const float *pred, const float *target,
+                        size_t n);
+/* Elementwise helpers. */
+typedef void nns_add_fn(float *out, const float *a, const float *b, size_t n);
+typedef void nns_mean_pool_fwd_fn(float *out, const float *in, const int32_t *lengths, size_t b,
+                                  size_t t, size_t c);
+typedef void nns_mean_pool_bwd_fn(float *din, const float *dout, const int32_t *lengths, size_t b,
+                                  size_t t, size_t c);
+typedef void nns_sum_squares_fn(float *out, const float *x, size_t n);
+typedef void nns_scale_fn(float *out, const float *in, float s, size_t n);
+
+/* Optimizer hyper-parameters, as torch.optim names them. */
+typedef struct nns_sgd_config {
+    float lr, momentum, dampening, weight_decay;
+    int nesterov;
+} nns_sgd_config;
+typedef struct nns_adam_config {
+    float lr, beta1, beta2, eps, weight_decay;
+    int decoupled; /* 0: Adam (L2 added to the gradient); 1: AdamW (decoupled decay) */
+} nns_adam_config;
+typedef void nns_sgd_fn(float *param, float *momentum_buf, const float *grad, size_t n,
+                        const nns_sgd_config *cfg, uint64_t step);
+typedef void nns_adam_fn(float *param, float *m, float *v, const float *grad, size_t n,
+                         const nns_adam_config *cfg, uint64_t step);
+
+/* One function pointer per kernel of nnsimd_kernels.def, then one per
+ * workspace-size function (provided by the ISA that provides its kernel). */
 typedef struct nns_kernel_table {
 #define NNS_KERNEL(name, type) type *name;
+#define NNS_WORKSPACE(kernel, type) type *kernel##_workspace_size;
 #include "nnsimd_kernels.def"
+#undef NNS_WORKSPACE
 #undef NNS_KERNEL
 } nns_kernel_table;
 
@@ -159,6 +228,149 @@ nns_status nns_gelu_bwd(float *din, const float *dout, const float *in, size_t n
  * evaluated as x * sigmoid(2u), which has no cancellation for x < 0. */
 nns_status nns_gelu_tanh_fwd(float *out, const float *in, size_t n);
 nns_status nns_gelu_tanh_bwd(float *din, const float *dout, const float *in, size_t n);
+
+/* ------------------------------------------------------------------ */
+/* Embedding                                                           */
+/* ------------------------------------------------------------------ */
+
+/* out[i,:] = weight[ids[i],:] for i < n; weight is (V, c). Ids must lie in
+ * [0, V): that is the caller's contract (the models check their input). */
+nns_status nns_embedding_fwd(float *out /* (n,c) */, const int32_t *ids /* (n) */,
+                             const float *weight /* (V,c) */, size_t n, size_t c);
+/* dweight[ids[i],:] += dout[i,:] for i < n, in order of i. */
+nns_status nns_embedding_bwd(float *dweight /* (V,c) */, const float *dout /* (n,c) */,
+                             const int32_t *ids /* (n) */, size_t n, size_t c);
+
+/* ------------------------------------------------------------------ */
+/* Linear (fully connected) layer                                      */
+/* ------------------------------------------------------------------ */
+
+/* out = act(in . weight^T + bias): in (n,c), weight (oc,c) as torch's
+ * nn.Linear, bias (oc) or NULL. When act is not NONE and `pre` is not NULL,
+ * the pre-activation in . weight^T + bias is saved in pre (n,oc) for the
+ * backward. `workspace` holds nns_linear_fwd_workspace_size(...) bytes
+ * (NULL if that is 0). */
+nns_status nns_linear_fwd(float *out /* (n,oc) */, float *pre /* (n,oc) or NULL */,
+                          const float *in /* (n,c) */, const float *weight /* (oc,c) */,
+                          const float *bias /* (oc) or NULL */, size_t n, size_t c, size_t oc,
+                          nns_act act, void *workspace);
+/* With g = dout * act'(pre) (g = dout when act is NONE; pre is then unused):
+ * din += g . weight, dweight += g^T . in, dbias += sum over rows of g.
+ * din, dweight and dbias may each be NULL (skipped), as for a first layer.
+ * dout is not modified. */
+nns_status nns_linear_bwd(float *din /* (n,c) or NULL */, float *dweight /* (oc,c) or NULL */,
+                          float *dbias /* (oc) or NULL */, const float *dout /* (n,oc) */,
+                          const float *pre /* (n,oc), or NULL when act is NONE */,
+                          const float *in /* (n,c) */, const float *weight /* (oc,c) */,
+                          size_t n, size_t c, size_t oc, nns_act act, void *workspace);
+/* Workspace bytes for the active ISA's variant; SIZE_MAX on overflow. */
+size_t nns_linear_fwd_workspace_size(size_t n, size_t c, size_t oc, nns_act act);
+size_t nns_linear_bwd_workspace_size(size_t n, size_t c, size_t oc, nns_act act);
+
+/* ------------------------------------------------------------------ */
+/* Layer normalization                                                 */
+/* ------------------------------------------------------------------ */
+
+/* Over the last dimension, as torch.nn.LayerNorm(c, eps):
+ * out = (in - mean) * rstd * weight + bias, rstd = 1/sqrt(var + eps) with
+ * the biased variance. mean and rstd (n) are saved for the backward. */
+nns_status nns_layernorm_fwd(float *out /* (n,c) */, float *mean /* (n) */, float *rstd /* (n) */,
+                             const float *in /* (n,c) */, const float *weight /* (c) */,
+                             const float *bias /* (c) */, size_t n, size_t c, float eps);
+/* din += dL/din, dweight += dL/dweight, dbias += dL/dbias. */
+nns_status nns_layernorm_bwd(float *din /* (n,c) */, float *dweight /* (c) */, float *dbias /* (c) */,
+                             const float *dout /* (n,c) */, const float *in /* (n,c) */,
+                             const float *weight /* (c) */, const float *mean /* (n) */,
+                             const float *rstd /* (n) */, size_t n, size_t c);
+
+/* ------------------------------------------------------------------ */
+/* Multi-head self-attention core                                      */
+/* ------------------------------------------------------------------ */
+
+/* For each sequence s < b, head j < h and query i < t:
+ *   out[s,i,j,:] = sum_k p_ik v[s,k,j,:],  p_i = softmax_k(q_i . k_k / sqrt(d))
+ * over the keys k < lengths[s] (key padding; all t if lengths is NULL) and,
+ * if causal, k <= i. q, k, v and out are (b,t,h,d) inside rows of `ld`
+ * floats: ld = h*d for separate tensors, 3*h*d for one packed (b,t,3c)
+ * tensor with q, k, v at offsets 0, c, 2c (pass q = qkv, k = qkv + c,
+ * v = qkv + 2c). out is (b,t,h*d), dense. lse (b,h,t) gets the
+ * log-sum-exp of each row's scaled scores, for the backward.
+ * Query rows i >= lengths[s] (padding) get out = 0 and lse = 0; a sequence
+ * of length 0 is all padding: no NaN anywhere. */
+nns_status nns_attention_fwd(float *out /* (b,t,h*d) */, float *lse /* (b,h,t) */,
+                             const float *q, const float *k, const float *v, size_t ld,
+                             const int32_t *lengths /* (b) or NULL */, size_t b, size_t t,
+                             size_t h, size_t d, int causal, void *workspace);
+/* dq, dk, dv += the gradients (laid out as q, k, v: rows of `ld`), from
+ * dout (b,t,h*d) and the forward's out and lse. Padding rows get none. */
+nns_status nns_attention_bwd(float *dq, float *dk, float *dv, const float *dout,
+                             const float *q, const float *k, const float *v, const float *out,
+                             const float *lse, size_t ld, const int32_t *lengths, size_t b,
+                             size_t t, size_t h, size_t d, int causal, void *workspace);
+/* Workspace bytes of the active ISA's variants; SIZE_MAX on overflow. */
+size_t nns_attention_fwd_workspace_size(size_t t, size_t d);
+size_t nns_attention_bwd_workspace_size(size_t t, size_t d);
+
+/* ------------------------------------------------------------------ */
+/* Losses                                                              */
+/* ------------------------------------------------------------------ */
+
+/* Softmax cross-entropy over classes, fused with its gradient:
+ * *loss = mean over rows i with targets[i] != ignore_index of
+ * logsumexp(logits[i,:]) - logits[i,targets[i]]; and, if dlogits is not
+ * NULL, dlogits[i,:] += (softmax(logits[i,:]) - onehot(targets[i])) / count
+ * for those rows. All rows ignored: loss 0, no gradient. Targets outside
+ * [0,v) other than ignore_index are the caller's contract. */
+nns_status nns_cross_entropy_fwd_bwd(float *loss, float *dlogits /* (n,v) or NULL */,
+                                     const float *logits /* (n,v) */,
+                                     const int32_t *targets /* (n) */, size_t n, size_t v,
+                                     int32_t ignore_index);
+/* *loss = mean((pred - target)^2); dpred += 2 (pred - target) / n if not NULL. */
+nns_status nns_mse_fwd_bwd(float *loss, float *dpred /* (n) or NULL */, const float *pred /* (n) */,
+                           const float *target /* (n) */, size_t n);
+
+/* ------------------------------------------------------------------ */
+/* Elementwise helpers                                                 */
+/* ------------------------------------------------------------------ */
+
+/* out = a + b (residual connections; out may alias a or b). */
+nns_status nns_add(float *out, const float *a, const float *b, size_t n);
+/* out[s,:] = mean of in[s,i,:] over i < lengths[s] (all t if lengths is
+ * NULL); a length of 0 gives zeros. */
+nns_status nns_mean_pool_fwd(float *out /* (b,c) */, const float *in /* (b,t,c) */,
+                             const int32_t *lengths /* (b) or NULL */, size_t b, size_t t,
+                             size_t c);
+/* din[s,i,:] += dout[s,:] / lengths[s] for i < lengths[s]. */
+nns_status nns_mean_pool_bwd(float *din /* (b,t,c) */, const float *dout /* (b,c) */,
+                             const int32_t *lengths /* (b) or NULL */, size_t b, size_t t,
+                             size_t c);
+/* *out = sum of x[i]^2 (for the global gradient norm). */
+nns_status nns_sum_squares(float *out, const float *x, size_t n);
+/* out = s * in (out may equal in: gradient clipping). */
+nns_status nns_scale(float *out, const float *in, float s, size_t n);
+
+/* ------------------------------------------------------------------ */
+/* Optimizers: one in-place step over one flat buffer                  */
+/* ------------------------------------------------------------------ */
+
+/* torch.optim.SGD's step number `step` (1 for the first): with
+ * g = grad + weight_decay * param; if momentum != 0: buf = g on step 1, else
+ * buf = momentum * buf + (1 - dampening) * g, and g = g + momentum * buf
+ * (nesterov) or g = buf; then param -= lr * g. momentum_buf may be NULL
+ * when momentum is 0. Rejected (NNS_ERR_ARG) as torch rejects them:
+ * lr < 0, momentum < 0, weight_decay < 0, nesterov without momentum or
+ * with dampening; and step 0. */
+nns_status nns_sgd_step(float *param, float *momentum_buf, const float *grad, size_t n,
+                        const nns_sgd_config *cfg, uint64_t step);
+/* torch.optim.Adam (decoupled = 0) or AdamW (decoupled = 1), step `step`:
+ * Adam adds weight_decay * param to the gradient; AdamW multiplies param
+ * by 1 - lr * weight_decay; then m = beta1 m + (1 - beta1) g,
+ * v = beta2 v + (1 - beta2) g^2, and
+ * param -= lr / (1 - beta1^step) * m / (sqrt(v) / sqrt(1 - beta2^step) + eps).
+ * Rejected (NNS_ERR_ARG): lr < 0, eps < 0, a beta outside [0, 1),
+ * weight_decay < 0, step 0. */
+nns_status nns_adam_step(float *param, float *m, float *v, const float *grad, size_t n,
+                         const nns_adam_config *cfg, uint64_t step);
 
 #ifdef __cplusplus
 }

@@ -42,6 +42,17 @@ static void test_tables(void)
             CU_ASSERT(nns_kernel_present(nns_kernels_for(p), k));
         }
     }
+    /* A table with a kernel has that kernel's workspace-size function. */
+    for (int isa = 0; isa < NNS_ISA_COUNT; isa++) {
+        const nns_kernel_table *t = nns_kernels_for((nns_isa)isa);
+        if (!t) continue;
+#define NNS_KERNEL(name, type)
+#define NNS_WORKSPACE(kernel, type) \
+        CU_ASSERT(!t->kernel || t->kernel##_workspace_size);
+#include "nnsimd_kernels.def"
+#undef NNS_WORKSPACE
+#undef NNS_KERNEL
+    }
     CU_ASSERT_PTR_NULL(nns_kernel_name(NNS_KERNEL_COUNT));
     CU_ASSERT(!nns_kernel_present(ref, NNS_KERNEL_COUNT));
 #if defined(__x86_64__)
