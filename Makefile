@@ -36,7 +36,7 @@ CC := $(CROSS)gcc
 CXX := $(CROSS)g++
 AR := $(CROSS)ar
 
-CPPFLAGS := -Iinclude -Idispatch -Itests/check -Ibench -D_GNU_SOURCE
+CPPFLAGS := -Iinclude -Idispatch -Itests/check -Ibench -Imodels -D_GNU_SOURCE
 CFLAGS := -std=c11 -O2 -g -Wall -Wextra -ffp-contract=off -fPIC $(SANFLAGS)
 CXXFLAGS := -std=c++17 -O2 -g -Wall -Wextra -ffp-contract=off $(SANFLAGS)
 ifeq ($(WERROR),1)
@@ -59,6 +59,7 @@ ISA_FLAGS_neon :=
 
 LIB_SRC := $(wildcard dispatch/*.c) $(wildcard reference/*.c) \
            $(foreach i,$(ISAS),$(wildcard kernels/$(i)/*.c))
+MODEL_SRC := $(wildcard models/*.c)
 CHECK_SRC := $(wildcard tests/check/*.c)
 TEST_SRC := $(wildcard tests/suite/*.c)
 CLI_SRC := $(wildcard cli/*.c)
@@ -70,6 +71,7 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(filter %.c,$(1))) \
 
 LIB_OBJ := $(call obj,$(LIB_SRC))
 CHECK_OBJ := $(call obj,$(CHECK_SRC))
+MODEL_OBJ := $(call obj,$(MODEL_SRC))
 
 SONAME := libnnsimd.so.$(VERSION_MAJOR)
 TARGETS := $(BUILD)/libnnsimd.a $(BUILD)/libnnsimd.so $(BUILD)/nnsimd $(BUILD)/nnsimd-test
@@ -117,11 +119,16 @@ $(BUILD)/libnnsimd-check.a: $(CHECK_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/nnsimd: $(call obj,$(CLI_SRC)) $(BUILD)/libnnsimd-check.a $(BUILD)/libnnsimd.a
+# models/: data readers, checkpoints, training (used by the CLI and tests).
+$(BUILD)/libnnsimd-models.a: $(MODEL_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/nnsimd: $(call obj,$(CLI_SRC)) $(BUILD)/libnnsimd-models.a $(BUILD)/libnnsimd-check.a $(BUILD)/libnnsimd.a
 	$(CC) $(LDFLAGS) $^ -o $@ -ljansson $(LIBS)
 
-$(BUILD)/nnsimd-test: $(call obj,$(TEST_SRC)) $(BUILD)/libnnsimd-check.a $(BUILD)/libnnsimd.a
-	$(CC) $(LDFLAGS) $^ -o $@ -lcunit $(LIBS)
+$(BUILD)/nnsimd-test: $(call obj,$(TEST_SRC)) $(BUILD)/libnnsimd-models.a $(BUILD)/libnnsimd-check.a $(BUILD)/libnnsimd.a
+	$(CC) $(LDFLAGS) $^ -o $@ -lcunit -ljansson $(LIBS)
 
 $(BUILD)/nnsimd-bench: $(call obj,$(BENCH_SRC) $(BENCH_CXX)) $(BUILD)/libnnsimd.a
 	$(CXX) $(LDFLAGS) $^ -o $@ -lbenchmark -ljansson $(LIBS)
@@ -135,8 +142,8 @@ $(BUILD)/emu/%.o: %.c
 	$(CC) -Itests/avx512emu $(CPPFLAGS) $(CFLAGS) -DNNSIMD_AVX512_EMULATED -Wno-unused-parameter -MMD -MP -c $< -o $@
 
 EMU_LIB_OBJ := $(filter-out $(BUILD)/obj/kernels/avx512/% $(BUILD)/obj/dispatch/cpu_features_x86.o,$(LIB_OBJ))
-$(BUILD)/nnsimd-test-avx512emu: $(call obj,$(TEST_SRC)) $(BUILD)/libnnsimd-check.a $(EMU_OBJ) $(EMU_LIB_OBJ)
-	$(CC) $(LDFLAGS) $^ -o $@ -lcunit $(LIBS)
+$(BUILD)/nnsimd-test-avx512emu: $(call obj,$(TEST_SRC)) $(BUILD)/libnnsimd-models.a $(BUILD)/libnnsimd-check.a $(EMU_OBJ) $(EMU_LIB_OBJ)
+	$(CC) $(LDFLAGS) $^ -o $@ -lcunit -ljansson $(LIBS)
 
 test:
 	@tools/install-deps.sh test

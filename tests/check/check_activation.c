@@ -6,6 +6,7 @@
  * Each model below gives the truth and S, the first-order error bound in
  * units of U = 2^-24 (see tolerance.h): for a computed quantity q with
  * relative error d(q), a function of q with condition number k adds k d(q). */
+#include "check_activation.h"
 #include "checker.h"
 #include "tolerance.h"
 
@@ -102,16 +103,47 @@ static double gelu_tanh_dx(double x, double dy) { return dy * gelu_tanh_g(x); }
 static const unary_model gelu_tanh_model = {gelu_tanh, gelu_tanh_s_fwd, gelu_tanh_g, gelu_tanh_dx,
                                             gelu_tanh_s_bwd, -12, 12, NAN};
 
-/* ---- the checks ---- */
+/* ---- truth and bound on explicit inputs ---- */
 
 static double tolerance_factor(size_t k) { return chk_tolerance_for(k)->factor; }
+
+static const unary_model *model_of(size_t k)
+{
+    switch (k) {
+    case NNS_K_relu_fwd: case NNS_K_relu_bwd: return &relu_model;
+    case NNS_K_gelu_fwd: case NNS_K_gelu_bwd: return &gelu_model;
+    default: return &gelu_tanh_model;
+    }
+}
+
+void chk_truth_activation_fwd(size_t k, const float *x, size_t n, double *truth, double *bound)
+{
+    const unary_model *m = model_of(k);
+    double factor = tolerance_factor(k);
+    for (size_t i = 0; i < n; i++) {
+        truth[i] = m->f(x[i]);
+        bound[i] = factor * CHK_U * m->s_fwd(x[i], truth[i]) + chk_subnormal_floor(x[i], 0);
+    }
+}
+
+void chk_truth_activation_bwd(size_t k, const float *x, const float *dy, const float *din0,
+                              size_t n, double *truth, double *bound)
+{
+    const unary_model *m = model_of(k);
+    double factor = tolerance_factor(k);
+    for (size_t i = 0; i < n; i++) {
+        truth[i] = (din0 ? din0[i] : 0.0) + m->dx(x[i], dy[i]);
+        bound[i] = factor * CHK_U * m->s_bwd(x[i], dy[i], truth[i]) + chk_subnormal_floor(x[i], dy[i]);
+    }
+}
+
+/* ---- the checks ---- */
 
 static void check_fwd(chk_ctx *c, size_t k, nns_unary_fwd_fn *fn, nns_unary_fwd_fn *ref,
                       const unary_model *m)
 {
     const size_t *len;
     size_t nlen = chk_sweep(c, &len);
-    double factor = tolerance_factor(k);
     char what[96];
     for (size_t li = 0; li < nlen; li++) {
         size_t n = len[li];
@@ -123,10 +155,7 @@ static void check_fwd(chk_ctx *c, size_t k, nns_unary_fwd_fn *fn, nns_unary_fwd_
         if (li % 3 == 2) chk_sprinkle_specials(c, x, n);
         fn(y, x, n);
         ref(yr, x, n);
-        for (size_t i = 0; i < n; i++) {
-            t[i] = m->f(x[i]);
-            b[i] = factor * CHK_U * m->s_fwd(x[i], t[i]) + chk_subnormal_floor(x[i], 0);
-        }
+        chk_truth_activation_fwd(k, x, n, t, b);
         snprintf(what, sizeof what, "%s n=%zu", nns_kernel_name(k), n);
         chk_guard(c, y, what);
         chk_compare(c, what, y, yr, t, b, x, n);
@@ -174,7 +203,6 @@ static void check_bwd(chk_ctx *c, size_t kf, size_t k, nns_unary_bwd_fn *fn,
 {
     const size_t *len;
     size_t nlen = chk_sweep(c, &len);
-    double factor = tolerance_factor(k);
     char what[96];
     for (size_t li = 0; li < nlen; li++) {
         size_t n = len[li];
@@ -195,10 +223,7 @@ static void check_bwd(chk_ctx *c, size_t kf, size_t k, nns_unary_bwd_fn *fn,
         memcpy(dinr, din0, n * sizeof *din);
         fn(din, dy, x, n);
         ref(dinr, dy, x, n);
-        for (size_t i = 0; i < n; i++) {
-            t[i] = din0[i] + m->dx(x[i], dy[i]);
-            b[i] = factor * CHK_U * m->s_bwd(x[i], dy[i], t[i]) + chk_subnormal_floor(x[i], dy[i]);
-        }
+        chk_truth_activation_bwd(k, x, dy, din0, n, t, b);
         snprintf(what, sizeof what, "%s n=%zu", nns_kernel_name(k), n);
         chk_guard(c, din, what);
         chk_compare(c, what, din, dinr, t, b, x, n);

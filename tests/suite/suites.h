@@ -9,6 +9,7 @@ int register_verify_suites(void);
 int register_dispatch_suite(void);
 int register_api_suite(void);
 int register_checker_suite(void);
+int register_fixtures_activation_suite(void);
 
 /* Marks `test` inactive (CUnit 2.1-3 has no "skipped") and says why. */
 void skip_test(CU_pTest test, const char *suite, const char *why);

@@ -1,0 +1,218 @@
+/* The safetensors reader: whole file in memory, header parsed with
+ * jansson, every offset and size checked before any tensor is handed out. */
+#include "safetensors.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ST_MAX_RANK 8
+
+typedef struct st_tensor {
+    char *name;
+    int dtype_size;
+    char dtype[8];
+    int rank;
+    size_t dims[ST_MAX_RANK];
+    size_t begin, end; /* byte offsets into the data */
+} st_tensor;
+
+struct st_file {
+    unsigned char *data; /* 64-byte aligned copy of the data section */
+    size_t data_len;
+    st_tensor *tensors;
+    size_t count;
+    json_t *meta;
+};
+
+static st_file *fail(st_file *f, char *err, size_t len, const char *path, const char *fmt, ...)
+{
+    va_list ap;
+    size_t n = (size_t)snprintf(err, len, "%s: ", path);
+    va_start(ap, fmt);
+    if (n < len) vsnprintf(err + n, len - n, fmt, ap);
+    va_end(ap);
+    st_close(f);
+    return NULL;
+}
+
+static int by_begin(const void *a, const void *b)
+{
+    const st_tensor *x = a, *y = b;
+    return x->begin < y->begin ? -1 : x->begin > y->begin;
+}
+
+/* Parses one header entry into t; returns NULL or a message. */
+static const char *parse_entry(st_tensor *t, const char *name, json_t *v)
+{
+    json_t *dtype = json_object_get(v, "dtype"), *shape = json_object_get(v, "shape");
+    json_t *offs = json_object_get(v, "data_offsets");
+    if (!json_is_string(dtype) || !json_is_array(shape) || !json_is_array(offs) ||
+        json_array_size(offs) != 2)
+        return "needs dtype, shape and data_offsets [begin, end]";
+    const char *dt = json_string_value(dtype);
+    if (strcmp(dt, "F32") == 0 || strcmp(dt, "I32") == 0) t->dtype_size = 4;
+    else return "has a dtype other than F32 or I32";
+    snprintf(t->dtype, sizeof t->dtype, "%s", dt);
+    if (json_array_size(shape) > ST_MAX_RANK) return "has too many dimensions";
+    t->rank = (int)json_array_size(shape);
+    size_t elems = 1;
+    for (int i = 0; i < t->rank; i++) {
+        json_t *d = json_array_get(shape, (size_t)i);
+        if (!json_is_integer(d) || json_integer_value(d) < 0) return "has a bad dimension";
+        t->dims[i] = (size_t)json_integer_value(d);
+        if (t->dims[i] && elems > SIZE_MAX / 4 / t->dims[i]) return "has a shape that overflows";
+        elems *= t->dims[i];
+    }
+    json_t *b = json_array_get(offs, 0), *e = json_array_get(offs, 1);
+    if (!json_is_integer(b) || !json_is_integer(e) || json_integer_value(b) < 0 ||
+        json_integer_value(e) < json_integer_value(b))
+        return "has bad data_offsets";
+    t->begin = (size_t)json_integer_value(b);
+    t->end = (size_t)json_integer_value(e);
+    if (t->end - t->begin != elems * (size_t)t->dtype_size)
+        return "has data_offsets that disagree with its shape";
+    t->name = strdup(name);
+    return t->name ? NULL : "cannot be stored (out of memory)";
+}
+
+st_file *st_open(const char *path, char *err, size_t err_len)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp) return fail(NULL, err, err_len, path, "cannot open: %s", strerror(errno));
+    unsigned char len8[8];
+    if (fread(len8, 1, 8, fp) != 8) {
+        fclose(fp);
+        return fail(NULL, err, err_len, path, "truncated: no 8-byte header length");
+    }
+    uint64_t hlen = 0;
+    for (int i = 7; i >= 0; i--) hlen = hlen << 8 | len8[i];
+    if (fseek(fp, 0, SEEK_END) != 0) {
+        fclose(fp);
+        return fail(NULL, err, err_len, path, "cannot seek");
+    }
+    long size = ftell(fp);
+    if (size < 8 || hlen > (uint64_t)size - 8) {
+        fclose(fp);
+        return fail(NULL, err, err_len, path, "header length %llu exceeds the file (%ld bytes)",
+                    (unsigned long long)hlen, size);
+    }
+    st_file *f = calloc(1, sizeof *f);
+    char *header = malloc(hlen ? hlen : 1);
+    size_t dlen = (size_t)size - 8 - hlen;
+    if (f) f->data = aligned_alloc(64, (dlen + 63) / 64 * 64 + 64);
+    if (!f || !header || !f->data) {
+        free(header);
+        fclose(fp);
+        return fail(f, err, err_len, path, "out of memory");
+    }
+    f->data_len = dlen;
+    int ok = fseek(fp, 8, SEEK_SET) == 0 && fread(header, 1, hlen, fp) == hlen &&
+             fread(f->data, 1, dlen, fp) == dlen;
+    fclose(fp);
+    if (!ok) {
+        free(header);
+        return fail(f, err, err_len, path, "read error");
+    }
+    json_error_t jerr;
+    json_t *root = json_loadb(header, hlen, 0, &jerr);
+    free(header);
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return fail(f, err, err_len, path, "header is not a JSON object (at byte %d: %s)",
+                    jerr.position, jerr.text);
+    }
+    f->tensors = calloc(json_object_size(root) + 1, sizeof *f->tensors);
+    if (!f->tensors) {
+        json_decref(root);
+        return fail(f, err, err_len, path, "out of memory");
+    }
+    const char *key;
+    json_t *val;
+    json_object_foreach(root, key, val) {
+        if (strcmp(key, "__metadata__") == 0) {
+            const char *mk;
+            json_t *mv;
+            json_object_foreach(val, mk, mv) if (!json_is_string(mv)) {
+                json_decref(root);
+                return fail(f, err, err_len, path, "__metadata__ value '%s' is not a string", mk);
+            }
+            f->meta = json_incref(val);
+            continue;
+        }
+        const char *why = parse_entry(&f->tensors[f->count], key, val);
+        if (why) {
+            json_decref(root);
+            return fail(f, err, err_len, path, "tensor '%s' %s", key, why);
+        }
+        f->count++;
+    }
+    json_decref(root);
+    /* The offsets must tile [0, data_len) exactly. */
+    qsort(f->tensors, f->count, sizeof *f->tensors, by_begin);
+    size_t at = 0;
+    for (size_t i = 0; i < f->count; i++) {
+        if (f->tensors[i].begin != at)
+            return fail(f, err, err_len, path, "tensor '%s' starts at byte %zu, expected %zu",
+                        f->tensors[i].name, f->tensors[i].begin, at);
+        at = f->tensors[i].end;
+    }
+    if (at != dlen)
+        return fail(f, err, err_len, path, "tensors end at byte %zu of %zu data bytes", at, dlen);
+    return f;
+}
+
+void st_close(st_file *f)
+{
+    if (!f) return;
+    for (size_t i = 0; i < f->count; i++) free(f->tensors[i].name);
+    free(f->tensors);
+    free(f->data);
+    json_decref(f->meta);
+    free(f);
+}
+
+static const st_tensor *find(const st_file *f, const char *name)
+{
+    for (size_t i = 0; f && i < f->count; i++)
+        if (strcmp(f->tensors[i].name, name) == 0) return &f->tensors[i];
+    return NULL;
+}
+
+static const void *typed(const st_file *f, const char *name, const char *dtype, size_t *count)
+{
+    const st_tensor *t = find(f, name);
+    if (!t || strcmp(t->dtype, dtype) != 0) return NULL;
+    if (count) *count = (t->end - t->begin) / (size_t)t->dtype_size;
+    return f->data + t->begin;
+}
+
+const float *st_f32(const st_file *f, const char *name, size_t *count)
+{
+    return typed(f, name, "F32", count);
+}
+
+const int32_t *st_i32(const st_file *f, const char *name, size_t *count)
+{
+    return typed(f, name, "I32", count);
+}
+
+int st_shape(const st_file *f, const char *name, size_t *dims, int max_dims)
+{
+    const st_tensor *t = find(f, name);
+    if (!t) return -1;
+    for (int i = 0; i < t->rank && i < max_dims; i++) dims[i] = t->dims[i];
+    return t->rank;
+}
+
+const char *st_meta(const st_file *f, const char *key)
+{
+    return f && f->meta ? json_string_value(json_object_get(f->meta, key)) : NULL;
+}
+
+size_t st_count(const st_file *f) { return f ? f->count : 0; }
+
+const char *st_name(const st_file *f, size_t i) { return f && i < f->count ? f->tensors[i].name : NULL; }
