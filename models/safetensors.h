@@ -30,4 +30,21 @@ const char *st_meta(const st_file *f, const char *key);
 size_t st_count(const st_file *f);
 const char *st_name(const st_file *f, size_t i);
 
+/* One tensor to write: F32 or I32, row-major, rank <= 8. */
+typedef struct st_entry {
+    const char *name;
+    const char *dtype;
+    int rank;
+    size_t dims[8];
+    const void *data;
+} st_entry;
+
+/* Writes n tensors (in name order, as tools/fixtures/safetensors_writer.py
+ * does) and the metadata pairs meta[0..2*n_meta) = key, value, ... to
+ * `path` atomically: a temporary file in the same folder, flushed and
+ * fsynced, then renamed over `path`; on failure `path` is untouched, the
+ * temporary file removed, and err holds one line. Returns 0 or -1. */
+int st_write(const char *path, const st_entry *t, size_t n, const char *const *meta,
+             size_t n_meta, char *err, size_t err_len);
+
 #endif

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #define NNS_ISA avx2
+#define NNS_ISA_ENUM NNS_ISA_AVX2
 #define VF_LANES 8
 
 typedef __m256 vf;

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #define NNS_ISA avx512
+#define NNS_ISA_ENUM NNS_ISA_AVX512
 #define VF_LANES 16
 
 typedef __m512 vf;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #define NNS_ISA neon
+#define NNS_ISA_ENUM NNS_ISA_NEON
 #define VF_LANES 4
 
 typedef float32x4_t vf;

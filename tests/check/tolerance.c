@@ -29,6 +29,56 @@ static const chk_tolerance table[] = {
      "first-order: s as in gelu_tanh_fwd; R = x s(1-s) dw/dx with s(1-s) = e a^2 "
      "sensitive to w by |w|, dw/dx with 6 roundings; then sum, product and "
      "accumulation; x2 for second-order terms"},
+    {"embedding_fwd", 0, "exact",
+     "a row copy: no arithmetic, every bit of the table row (checked bit for bit too)"},
+    {"embedding_bwd", 1, "sum_{k=1..m} |s_k| / (1 - mU), s_k the partial sums of the m repeats",
+     "m additions in order of i, each |fl(a+b) - (a+b)| <= U |fl(a+b)|; bounding the computed "
+     "partial sums by the exact ones gives the 1/(1 - mU): rigorous, no second-order slack"},
+    {"add", 1, "|t|",
+     "one addition: a single rounding, |err| <= U |t| exactly"},
+    {"mean_pool_fwd", 1, "|t| + (1+U) sum_{k=2..L} |s_k| / (L (1 - (L-1)U))",
+     "L - 1 float additions in order of i (0 + x_1 is exact) bounded as embedding_bwd's, divided "
+     "by L, then the division's own rounding U |t|"},
+    {"mean_pool_bwd", 1, "|t| + (1+U) |dout/L|",
+     "one rounding of q = dout/L carried into din, one of the accumulation din + q"},
+    {"sum_squares", 1, "n sum x_i^2 / (1 - nU)",
+     "gamma_n sum x^2 (Higham 3.1): n rounded squares summed in ANY order or blocking, FMA or "
+     "not; the reference (double accumulation) is within U|t| + n 2^-53 sum x^2 of it"},
+    {"scale", 1, "|t|",
+     "one product s * x: a single rounding, |err| <= U |t| exactly"},
+    {"attention_fwd", 2,
+     "out_c: sum_k p_k|v_kc| (th_k + Th + 2n); lse: Th + n-1 + 2 log(sum) + |lse|; "
+     "th_k = (d+3) a_k + |s_k - m| + 2, a_k = sum_c |q_c k_kc|/sqrt(d), Th = sum_k p_k th_k",
+     "first-order (check_attention.c): a score is a length-d dot (d) times the rounded "
+     "1/sqrt(d) (3), exp's argument s-m rounded and expf 1 ULP (2); an argument error th_k "
+     "moves p_k by th_k + Th; sum of n positives (n-1), division 1, out's length-n dot (n); "
+     "lse adds logf's ULP and one addition. Normalized by sum p|v|, not |out|; x2 for "
+     "second-order terms"},
+    {"attention_bwd", 2,
+     "dv: N(|dv0| + sum_i p|g|) + sum_i p|g|(ph+1); dk: N(|dk0| + sc sum_i|ds q|) + "
+     "sc sum_i(4|ds q| + De|q|); dq: |dq| + sc sum_k((n+3)|ds k| + De|k|)",
+     "first-order (check_attention.c): p = exp(s - lse) errs by ph = (d+3)a + |s-lse| + 2 + "
+     "the forward's lse bound; ds = p(dp - D) by De = |ds|(ph+2) + p(d sum|g v| + e_D), e_D "
+     "the length-d dot g.out plus the forward's out bound; then the products and the "
+     "accumulation over the N rows that see a key (n keys for dq); x2 for second-order terms"},
+    {"cross_entropy_fwd_bwd", 2,
+     "loss: (sum_i S_i + (c-1) sum_i l_i)/c + 2 loss, S_i = H + 4 log s + |z_t| + l_i, "
+     "H = (V-1) + sum_j p_j (|z_j| + 4); dlogits: |r| + 3|q| + p_j (|z_j| + 5 + H)/c",
+     "first-order (check_loss.c): z = x - max rounded, exp and log <= 2 ULP, the V-term "
+     "sum of positives in any order, log turning s's relative error absolute, the mean over "
+     "c rows; p = e/s, (p - 1) * fl(1/c), accumulation; x2 for second-order terms"},
+    {"mse_fwd_bwd", 2, "loss: (n + 4) loss; dpred: |r| + 3|q|, q = 2 (p - y)/n",
+     "first-order: difference, square, an n-term sum of non-negatives in any order, "
+     "division by n; gradient: fl(2/n), difference, product, accumulation; x2 for "
+     "second-order terms"},
+    {"sgd_step", 2, "propagated over the steps from S = 0: each rounding adds |result|, "
+     "each operand's S enters times its partial derivative (check_optim.c)",
+     "first-order, every rounding of torch's op order counted (<= 6 a step), carried through "
+     "the momentum recurrence; x2 for second-order terms"},
+    {"adam_step", 2, "propagated over the steps from S = 0 as for sgd_step; sqrt: "
+     "min(S_v/(2 sqrt v), sqrt(S_v/U)); division: relative S_denom/denom",
+     "first-order, every rounding of torch's op order and of the derived float constants "
+     "counted, carried through m, v and param; x2 for second-order terms"},
 };
 
 const chk_tolerance *chk_tolerance_for(size_t k)

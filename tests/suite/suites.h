@@ -10,6 +10,15 @@ int register_dispatch_suite(void);
 int register_api_suite(void);
 int register_checker_suite(void);
 int register_fixtures_activation_suite(void);
+int register_safetensors_suite(void);
+int register_api_embedding_elementwise_suite(void);
+int register_fixtures_embedding_elementwise_suite(void);
+int register_mnist_suite(void);
+int register_api_attention_suite(void);
+int register_fixtures_attention_suite(void);
+int register_api_loss_optim_suite(void);
+int register_fixtures_loss_optim_suite(void);
+int register_imdb_suite(void);
 
 /* Marks `test` inactive (CUnit 2.1-3 has no "skipped") and says why. */
 void skip_test(CU_pTest test, const char *suite, const char *why);

@@ -28,7 +28,14 @@ int main(int argc, char **argv)
     if (CU_initialize_registry() != CUE_SUCCESS) return 2;
     CU_set_fail_on_inactive(CU_FALSE);
     if (register_dispatch_suite() || register_api_suite() || register_checker_suite() ||
-        register_verify_suites() || register_fixtures_activation_suite()) {
+        register_verify_suites() || register_fixtures_activation_suite() ||
+        register_safetensors_suite() ||
+        register_api_embedding_elementwise_suite() ||
+        register_fixtures_embedding_elementwise_suite() || register_mnist_suite() ||
+        register_api_attention_suite() ||
+        register_fixtures_attention_suite() ||
+        register_api_loss_optim_suite() || register_fixtures_loss_optim_suite() ||
+        register_imdb_suite()) {
         fprintf(stderr, "nnsimd-test: cannot register suites: %s\n", CU_get_error_msg());
         CU_cleanup_registry();
         return 2;

@@ -1,0 +1,295 @@
+/* The linear layer over a packed, register-blocked SGEMM, written once over
+ * the vf_* operations; each ISA's linear.c defines GEMM_MR (rows of the
+ * register tile) and GEMM_NV (vectors per tile row, so NR = GEMM_NV *
+ * VF_LANES columns) and includes its vec.h and this file.
+ *
+ * The structure is BLIS's: C (m x n) += A (m x k) . B (k x n) in blocks of
+ * NC columns (B panel in L3), KC depth (B micro-panels in L1), MC rows (A
+ * panel in L2); both operands are copied into zero-padded, tile-ordered
+ * panels so the microkernel streams them contiguously and edge tiles run
+ * the same microkernel. Every element of C is accumulated in the same
+ * order wherever its tile falls: over KC blocks in order, and within a
+ * block k ascending in one FMA chain. So splitting rows or columns across
+ * threads never changes a bit. MC, KC, NC come from the cache sizes
+ * (dispatch/blocking.c), fixed at detection. */
+#include "activation_math.h"
+#include "variant.h"
+
+#include "nnsimd_internal.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#define GEMM_NR (GEMM_NV * VF_LANES)
+
+/* A matrix operand: element (i, k) at p[i * rs + k * cs]. */
+typedef struct gemm_operand {
+    const float *p;
+    size_t rs, cs;
+} gemm_operand;
+
+/* What the microkernel does with the finished sum of one KC block. */
+typedef struct gemm_epilogue {
+    int first;         /* first KC block: start from bias (or 0, or C when accumulating) */
+    int last;          /* last KC block: apply the activation */
+    int accumulate;    /* C += A.B (backward) rather than C = act(A.B + bias) */
+    const float *bias; /* (n) or NULL, forward only */
+    nns_act act;
+    float *pre;        /* where the pre-activation goes on the last block, or NULL */
+} gemm_epilogue;
+
+/* Packs rows [i0, i0 + mc) and depth [k0, k0 + kc) of A into slivers of
+ * GEMM_MR rows, each stored k-major (dst[k * MR + r]); rows past mc are 0. */
+static void pack_a(float *restrict dst, gemm_operand a, size_t i0, size_t mc, size_t k0, size_t kc)
+{
+    for (size_t ir = 0; ir < mc; ir += GEMM_MR) {
+        size_t rows = mc - ir < GEMM_MR ? mc - ir : GEMM_MR;
+        for (size_t r = 0; r < rows; r++) {
+            const float *src = a.p + (i0 + ir + r) * a.rs + k0 * a.cs;
+            if (a.cs == 1)
+                for (size_t k = 0; k < kc; k++) dst[k * GEMM_MR + r] = src[k];
+            else
+                for (size_t k = 0; k < kc; k++) dst[k * GEMM_MR + r] = src[k * a.cs];
+        }
+        for (size_t r = rows; r < GEMM_MR; r++)
+            for (size_t k = 0; k < kc; k++) dst[k * GEMM_MR + r] = 0.0f;
+        dst += kc * GEMM_MR;
+    }
+}
+
+/* Packs depth [k0, k0 + kc) and columns [j0, j0 + nc) of B into slivers of
+ * GEMM_NR columns, each stored k-major (dst[k * NR + c]); columns past nc
+ * are 0. Rows of B contiguous (cs == 1): row copies; else (B = W^T) each
+ * column is read contiguously and written with stride NR. */
+static void pack_b(float *restrict dst, gemm_operand b, size_t k0, size_t kc, size_t j0, size_t nc)
+{
+    for (size_t jr = 0; jr < nc; jr += GEMM_NR) {
+        size_t cols = nc - jr < GEMM_NR ? nc - jr : GEMM_NR;
+        if (b.cs == 1) {
+            for (size_t k = 0; k < kc; k++) {
+                float *d = dst + k * GEMM_NR;
+                memcpy(d, b.p + (k0 + k) * b.rs + j0 + jr, cols * sizeof *d);
+                for (size_t c = cols; c < GEMM_NR; c++) d[c] = 0.0f;
+            }
+        } else {
+            for (size_t c = 0; c < cols; c++) {
+                const float *src = b.p + k0 * b.rs + (j0 + jr + c) * b.cs;
+                for (size_t k = 0; k < kc; k++) dst[k * GEMM_NR + c] = src[k * b.rs];
+            }
+            for (size_t c = cols; c < GEMM_NR; c++)
+                for (size_t k = 0; k < kc; k++) dst[k * GEMM_NR + c] = 0.0f;
+        }
+        dst += kc * GEMM_NR;
+    }
+}
+
+static inline vf apply_act(vf x, nns_act act)
+{
+    switch (act) {
+    case NNS_ACT_RELU: return relu(x);
+    case NNS_ACT_GELU: return gelu(x);
+    case NNS_ACT_GELU_TANH: return gelu_tanh(x);
+    default: return x;
+    }
+}
+
+/* Stores one row of the tile: `cols` valid columns of acc[] at c (and pre). */
+static inline void store_row(float *c, float *pre, const vf *acc, size_t cols,
+                             const float *bias, const gemm_epilogue *e)
+{
+    for (size_t j = 0; j < GEMM_NV && j * VF_LANES < cols; j++) {
+        size_t rem = cols - j * VF_LANES, off = j * VF_LANES;
+        int full = rem >= VF_LANES;
+        vf start;
+        if (e->first && !e->accumulate)
+            start = bias ? (full ? vf_load(bias + off) : vf_load_n(bias + off, rem)) : vf_set1(0.0f);
+        else
+            start = full ? vf_load(c + off) : vf_load_n(c + off, rem);
+        vf v = vf_add(start, acc[j]);
+        if (e->last && e->act != NNS_ACT_NONE) {
+            if (pre) {
+                if (full) vf_store(pre + off, v);
+                else vf_store_n(pre + off, v, rem);
+            }
+            v = apply_act(v, e->act);
+        }
+        if (full) vf_store(c + off, v);
+        else vf_store_n(c + off, v, rem);
+    }
+}
+
+/* The microkernel: the GEMM_MR x GEMM_NR tile of a . b over kc (one FMA
+ * chain per element, k ascending), then the epilogue on its rows x cols
+ * valid part of C (leading dimension ldc). */
+static void micro_kernel(size_t kc, const float *restrict a, const float *restrict b, float *c,
+                         float *pre, size_t ldc, size_t rows, size_t cols, const float *bias,
+                         const gemm_epilogue *e)
+{
+    vf acc[GEMM_MR][GEMM_NV];
+    /* C's rows are needed only after the k loop: fetch them meanwhile. */
+    for (size_t r = 0; r < rows; r++) {
+        __builtin_prefetch(c + r * ldc, 1);
+        __builtin_prefetch(c + r * ldc + cols - 1, 1);
+    }
+#pragma GCC unroll 32
+    for (size_t r = 0; r < GEMM_MR; r++)
+#pragma GCC unroll 8
+        for (size_t j = 0; j < GEMM_NV; j++) acc[r][j] = vf_set1(0.0f);
+#pragma GCC unroll 4
+    for (size_t k = 0; k < kc; k++) {
+        vf bv[GEMM_NV];
+#pragma GCC unroll 8
+        for (size_t j = 0; j < GEMM_NV; j++) bv[j] = vf_load(b + k * GEMM_NR + j * VF_LANES);
+#pragma GCC unroll 32
+        for (size_t r = 0; r < GEMM_MR; r++) {
+            vf av = vf_set1(a[k * GEMM_MR + r]);
+#pragma GCC unroll 8
+            for (size_t j = 0; j < GEMM_NV; j++) acc[r][j] = vf_fma(av, bv[j], acc[r][j]);
+        }
+    }
+    for (size_t r = 0; r < rows; r++)
+        store_row(c + r * ldc, pre ? pre + r * ldc : NULL, acc[r], cols, bias, e);
+}
+
+/* This ISA's tile, read by dispatch/blocking.c to size the cache blocks. */
+const nns_gemm_tile NNS_VARIANT(gemm_tile) = {GEMM_MR, GEMM_NR};
+
+/* Blocking of this ISA (dispatch/blocking.c), multiples of the tile. */
+static const nns_gemm_blocking *blocking(void)
+{
+    return nns_gemm_blocking_for(NNS_ISA_ENUM);
+}
+
+static size_t round_up(size_t x, size_t to) { return (x + to - 1) / to * to; }
+
+/* Floats of packing space: an MC x KC panel of A and a KC x NC panel of B. */
+static size_t pack_floats(size_t m, size_t n, size_t k)
+{
+    const nns_gemm_blocking *bk = blocking();
+    size_t mc = m < bk->mc ? round_up(m, GEMM_MR) : bk->mc;
+    size_t nc = n < bk->nc ? round_up(n, GEMM_NR) : bk->nc;
+    size_t kc = k < bk->kc ? k : bk->kc;
+    return mc * kc + kc * nc;
+}
+
+/* C (m x n, leading dimension ldc) = epilogue(A . B) with A (m x k), B (k x n). */
+static void gemm(float *c, float *pre, size_t ldc, gemm_operand a, gemm_operand b, size_t m,
+                 size_t n, size_t k, const gemm_epilogue *ep, float *ws)
+{
+    const nns_gemm_blocking *bk = blocking();
+    for (size_t jc = 0; jc < n; jc += bk->nc) {
+        size_t nc = n - jc < bk->nc ? n - jc : bk->nc;
+        for (size_t pc = 0; pc < k; pc += bk->kc) {
+            size_t kc = k - pc < bk->kc ? k - pc : bk->kc;
+            float *bp = ws, *ap = ws + kc * round_up(nc, GEMM_NR);
+            gemm_epilogue e = *ep;
+            e.first = pc == 0;
+            e.last = pc + kc == k;
+            pack_b(bp, b, pc, kc, jc, nc);
+            for (size_t ic = 0; ic < m; ic += bk->mc) {
+                size_t mc = m - ic < bk->mc ? m - ic : bk->mc;
+                pack_a(ap, a, ic, mc, pc, kc);
+                for (size_t jr = 0; jr < nc; jr += GEMM_NR) {
+                    size_t cols = nc - jr < GEMM_NR ? nc - jr : GEMM_NR;
+                    const float *bias = ep->bias ? ep->bias + jc + jr : NULL;
+                    for (size_t ir = 0; ir < mc; ir += GEMM_MR) {
+                        size_t rows = mc - ir < GEMM_MR ? mc - ir : GEMM_MR;
+                        size_t at = (ic + ir) * ldc + jc + jr;
+                        micro_kernel(kc, ap + ir * kc, bp + jr * kc, c + at, pre ? pre + at : NULL,
+                                     ldc, rows, cols, bias, &e);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/* Workspace: 64 bytes of slack to align the panels, then the panels;
+ * the backward adds g = dout * act'(pre), n x oc floats, when act is set. */
+size_t NNS_VARIANT(linear_fwd_workspace_size)(size_t n, size_t c, size_t oc, nns_act act)
+{
+    (void)act;
+    return 64 + pack_floats(n, oc, c) * sizeof(float);
+}
+
+size_t NNS_VARIANT(linear_bwd_workspace_size)(size_t n, size_t c, size_t oc, nns_act act)
+{
+    size_t din = pack_floats(n, c, oc), dw = pack_floats(oc, c, n);
+    size_t g = act == NNS_ACT_NONE ? 0 : round_up(n * oc, 16);
+    return 64 + (g + (din > dw ? din : dw)) * sizeof(float);
+}
+
+static float *align64(void *p)
+{
+    return (float *)(((uintptr_t)p + 63) & ~(uintptr_t)63);
+}
+
+void NNS_VARIANT(linear_fwd)(float *out, float *pre, const float *in, const float *weight,
+                             const float *bias, size_t n, size_t c, size_t oc, nns_act act,
+                             void *workspace)
+{
+    if (c == 0) {
+        /* No products: out = act(bias), pre = bias. */
+        for (size_t r = 0; r < n; r++) {
+            float *o = out + r * oc;
+            for (size_t j = 0; j < oc; j++) o[j] = bias ? bias[j] : 0.0f;
+            if (pre && act != NNS_ACT_NONE) memcpy(pre + r * oc, o, oc * sizeof *o);
+            for (size_t j = 0; j < oc; j += VF_LANES) {
+                size_t rem = oc - j < VF_LANES ? oc - j : VF_LANES;
+                vf_store_n(o + j, apply_act(vf_load_n(o + j, rem), act), rem);
+            }
+        }
+        return;
+    }
+    /* out[r, j] = sum_k in[r, k] weight[j, k]: A = in, B[k, j] = weight[j, k]. */
+    gemm_operand a = {in, c, 1}, b = {weight, 1, c};
+    gemm_epilogue e = {.bias = bias, .act = act};
+    gemm(out, act != NNS_ACT_NONE ? pre : NULL, oc, a, b, n, oc, c, &e, align64(workspace));
+}
+
+void NNS_VARIANT(linear_bwd)(float *din, float *dweight, float *dbias, const float *dout,
+                             const float *pre, const float *in, const float *weight, size_t n,
+                             size_t c, size_t oc, nns_act act, void *workspace)
+{
+    float *ws = align64(workspace);
+    const float *g = dout;
+    if (act != NNS_ACT_NONE) {
+        /* g = dout * act'(pre), into the workspace (dout stays untouched). */
+        float *gw = ws;
+        size_t total = n * oc;
+        ws += round_up(total, 16);
+        for (size_t i = 0; i < total; i += VF_LANES) {
+            size_t rem = total - i < VF_LANES ? total - i : VF_LANES;
+            vf x = vf_load_n(pre + i, rem), d;
+            switch (act) {
+            case NNS_ACT_RELU:
+                d = vf_select(vf_le(x, vf_set1(0.0f)), vf_set1(0.0f), vf_load_n(dout + i, rem));
+                break;
+            case NNS_ACT_GELU: d = vf_mul(vf_load_n(dout + i, rem), gelu_deriv(x)); break;
+            default: d = vf_mul(vf_load_n(dout + i, rem), gelu_tanh_deriv(x)); break;
+            }
+            vf_store_n(gw + i, d, rem);
+        }
+        g = gw;
+    }
+    gemm_epilogue acc = {.accumulate = 1, .act = NNS_ACT_NONE};
+    if (din && oc) {
+        /* din[r, j] += sum_o g[r, o] weight[o, j] */
+        gemm_operand a = {g, oc, 1}, b = {weight, c, 1};
+        gemm(din, NULL, c, a, b, n, c, oc, &acc, ws);
+    }
+    if (dweight && n) {
+        /* dweight[o, j] += sum_r g[r, o] in[r, j] */
+        gemm_operand a = {g, 1, oc}, b = {in, c, 1};
+        gemm(dweight, NULL, c, a, b, oc, c, n, &acc, ws);
+    }
+    if (dbias) {
+        /* dbias[o] += sum_r g[r, o], rows in order */
+        for (size_t j = 0; j < oc; j += VF_LANES) {
+            size_t rem = oc - j < VF_LANES ? oc - j : VF_LANES;
+            vf s = vf_load_n(dbias + j, rem);
+            for (size_t r = 0; r < n; r++) s = vf_add(s, vf_load_n(g + r * oc + j, rem));
+            vf_store_n(dbias + j, s, rem);
+        }
+    }
+}
