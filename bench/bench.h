@@ -11,7 +11,7 @@
 #include "nnsimd.h"
 
 #define NNSB_MAX_DIMS 4
-#define NNSB_MAX_SHAPES 6
+#define NNSB_MAX_SHAPES 12
 
 /* One shape: a size per letter of the spec's `dims`. */
 typedef struct nnsb_shape {

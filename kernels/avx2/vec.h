@@ -51,6 +51,26 @@ static inline vf vf_pow2i(vf n)
     return _mm256_castsi256_ps(_mm256_slli_epi32(e, 23));
 }
 
+static inline vf vf_sqrt(vf a) { return _mm256_sqrt_ps(a); }
+/* max/min: which operand a NaN yields is unspecified; use them only where
+ * a NaN also reaches the result through another path. */
+static inline vf vf_max(vf a, vf b) { return _mm256_max_ps(a, b); }
+static inline vf vf_min(vf a, vf b) { return _mm256_min_ps(a, b); }
+/* Horizontal sum and max in a fixed order (lanes paired 0+4, 1+5, ...,
+ * then halves): the same lanes always give the same bits. */
+static inline float vf_hsum(vf a)
+{
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
+}
+static inline float vf_hmax(vf a)
+{
+    __m128 s = _mm_max_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+    s = _mm_max_ps(s, _mm_movehl_ps(s, s));
+    return _mm_cvtss_f32(_mm_max_ss(s, _mm_movehdup_ps(s)));
+}
+
 /* erfc from SLEEF (1.5 ULP). */
 static inline vf vf_erfc(vf x) { return Sleef_erfcf8_u15avx2(x); }
 

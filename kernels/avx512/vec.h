@@ -47,6 +47,30 @@ static inline vf vf_pow2i(vf n)
     return _mm512_castsi512_ps(_mm512_slli_epi32(e, 23));
 }
 
+static inline vf vf_sqrt(vf a) { return _mm512_sqrt_ps(a); }
+/* max/min: which operand a NaN yields is unspecified; use them only where
+ * a NaN also reaches the result through another path. */
+static inline vf vf_max(vf a, vf b) { return _mm512_max_ps(a, b); }
+static inline vf vf_min(vf a, vf b) { return _mm512_min_ps(a, b); }
+/* Horizontal sum and max in a fixed order (halves folded, 8 then 4, 2, 1
+ * lanes): the same lanes always give the same bits. */
+static inline float vf_hsum(vf a)
+{
+    __m256 h = _mm256_add_ps(_mm512_castps512_ps256(a),
+                             _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(a), 1)));
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
+}
+static inline float vf_hmax(vf a)
+{
+    __m256 h = _mm256_max_ps(_mm512_castps512_ps256(a),
+                             _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(a), 1)));
+    __m128 s = _mm_max_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+    s = _mm_max_ps(s, _mm_movehl_ps(s, s));
+    return _mm_cvtss_f32(_mm_max_ss(s, _mm_movehdup_ps(s)));
+}
+
 /* erfc from SLEEF (1.5 ULP). */
 static inline vf vf_erfc(vf x) { return Sleef_erfcf16_u15avx512f(x); }
 

@@ -57,6 +57,20 @@ static inline vf vf_pow2i(vf n)
     return vreinterpretq_f32_s32(vshlq_n_s32(e, 23));
 }
 
+static inline vf vf_sqrt(vf a) { return vsqrtq_f32(a); }
+/* max/min: which operand a NaN yields is unspecified; use them only where
+ * a NaN also reaches the result through another path. */
+static inline vf vf_max(vf a, vf b) { return vmaxq_f32(a, b); }
+static inline vf vf_min(vf a, vf b) { return vminq_f32(a, b); }
+/* Horizontal sum and max in a fixed order (pairwise: (0+1)+(2+3)): the
+ * same lanes always give the same bits. */
+static inline float vf_hsum(vf a)
+{
+    float32x2_t p = vpadd_f32(vget_low_f32(a), vget_high_f32(a));
+    return vget_lane_f32(vpadd_f32(p, p), 0);
+}
+static inline float vf_hmax(vf a) { return vmaxvq_f32(a); }
+
 /* erfc from SLEEF (1.5 ULP). */
 static inline vf vf_erfc(vf x) { return Sleef_erfcf4_u15advsimd(x); }
 

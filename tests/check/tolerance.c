@@ -79,6 +79,22 @@ static const chk_tolerance table[] = {
      "min(S_v/(2 sqrt v), sqrt(S_v/U)); division: relative S_denom/denom",
      "first-order, every rounding of torch's op order and of the derived float constants "
      "counted, carried through m, v and param; x2 for second-order terms"},
+    {"linear_fwd", 1, "Lip (K+1)(sum|a_k b_k| + |bias|)/(1-(K+1)U) + B_act/U, K = c",
+     "z is a (K+1)-term dot product (bias as a product by 1): gamma_{K+1} bounds it in "
+     "any order, with or without FMA (Higham 3.1); the activation adds its own row's bound "
+     "B_act and passes z's error through its Lipschitz constant near z"},
+    {"linear_bwd", 1, "(m+1)(|acc0| + sum|g coef|)/(1-(m+1)U) + (1+gamma) sum|coef| B_g/U",
+     "each gradient is acc0 plus an m-term dot product (din: m = oc, dweight and dbias: "
+     "m = n): gamma_{m+1} in any order; g = dout act'(pre) carries the activation "
+     "backward's bound B_g, propagated by the coefficients"},
+    {"layernorm_fwd", 1, "out G(|y| + |rw| S_m + |drw|(S_r + 3)); mean S_m = gamma_{C+1} mean|x|/U; rstd G S_r r",
+     "two-pass statistics: the mean gamma_{C+1}, the variance gamma_{C+4} plus the mean's error "
+     "squared (deviations about the exact mean sum to 0), rstd half the variance's relative "
+     "error plus 2.5U, three products and a sum; G = 1/(1-(C+16)U) covers second order"},
+    {"layernorm_bwd", 1, "din G(|din| + |t| + r S_u); dweight gamma_{n+3} sum|g xhat|; dbias gamma_n sum|g|",
+     "the formula on its inputs (mean, rstd given): xhat 2 roundings, the row means "
+     "gamma_{C+2} and gamma_{C+5}, three roundings in the bracket, one product and the "
+     "accumulation; dweight and dbias are (n+1)-term sums in any order; G as layernorm_fwd"},
 };
 
 const chk_tolerance *chk_tolerance_for(size_t k)

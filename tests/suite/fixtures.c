@@ -4,13 +4,40 @@
 #include <CUnit/CUnit.h>
 #include <math.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* tests/fixtures of the project holding the test binary (build/, build/asan/,
+ * build/aarch64/ are one to three folders below the top); the working
+ * directory's tests/fixtures if that fails. */
+static void fixture_dir(char *out, size_t len)
+{
+    const char *env = getenv("NNSIMD_FIXTURES");
+    if (env && *env) {
+        snprintf(out, len, "%s", env);
+        return;
+    }
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    for (int up = 0; n > 0 && up < 4; up++) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (!slash) break;
+        *slash = '\0';
+        n = (ssize_t)strlen(exe);
+        snprintf(out, len, "%.4000s/tests/fixtures", exe);
+        if (access(out, R_OK) == 0) return;
+    }
+    snprintf(out, len, "tests/fixtures");
+}
 
 st_file *fixture_open(const char *stem)
 {
-    const char *dir = getenv("NNSIMD_FIXTURES");
-    char path[512], err[256];
-    snprintf(path, sizeof path, "%s/%s.safetensors", dir && *dir ? dir : "tests/fixtures", stem);
+    char dir[PATH_MAX + 32], path[PATH_MAX + 160], err[256];
+    fixture_dir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/%s.safetensors", dir, stem);
     st_file *f = st_open(path, err, sizeof err);
     if (!f) {
         printf("\n    %s\n", err);

@@ -10,6 +10,8 @@ int register_dispatch_suite(void);
 int register_api_suite(void);
 int register_checker_suite(void);
 int register_fixtures_activation_suite(void);
+int register_api_linear_suite(void);
+int register_fixtures_linear_suite(void);
 int register_safetensors_suite(void);
 int register_api_embedding_elementwise_suite(void);
 int register_fixtures_embedding_elementwise_suite(void);

@@ -29,6 +29,7 @@ int main(int argc, char **argv)
     CU_set_fail_on_inactive(CU_FALSE);
     if (register_dispatch_suite() || register_api_suite() || register_checker_suite() ||
         register_verify_suites() || register_fixtures_activation_suite() ||
+        register_api_linear_suite() || register_fixtures_linear_suite() ||
         register_safetensors_suite() ||
         register_api_embedding_elementwise_suite() ||
         register_fixtures_embedding_elementwise_suite() || register_mnist_suite() ||

@@ -1,0 +1,149 @@
+/* Benchmark specs of the linear layer, forward and backward, named
+ * N<n>_C<c>_O<oc> (in (n,c), weight (oc,c), out (n,oc); bench.h's
+ * names take one letter per dimension, so O stands for OC):
+ *
+ *   MLP (MNIST, batch 128)       N128_C784_O512, N128_C512_O512, N128_C512_O10
+ *   transformer (8192 tokens)    N8192_C128_O384 (qkv), N8192_C128_O128 (proj),
+ *                                N8192_C128_O512 (MLP up), N8192_C512_O128 (MLP down)
+ *   square                       N256_C256_O256, N512_C512_O512
+ *
+ * Square 1024 and 2048 are left out while only the scalar reference
+ * exists: at ~1 GFLOP/s a 2048^3 backward takes over a minute per
+ * iteration. bench.h allows NNSB_MAX_SHAPES shapes per spec; with fewer
+ * than the nine above (6 today), the first six of the list run, in the
+ * order: the MLP's, the transformer's qkv and MLP-down, then square 256.
+ *
+ * The activation is NONE (the GEMM itself; an epilogue adds O(n*oc) to
+ * O(n*c*oc) work). Inputs are uniform in [-1, 1] from fixed seeds.
+ *
+ * flops (nominal, multiply and add = 2): forward 2 n c oc; backward
+ * 4 n c oc (din and dweight, 2 n c oc each; dbias's n*oc adds are
+ * ignored). bytes (each array once): forward in, weight, bias read and
+ * out written: 4 (n c + oc c + oc + n oc); backward dout, in, weight read,
+ * din, dweight, dbias read and written: 4 (n oc + 3 n c + 3 oc c + 2 oc).
+ * A workspace, if any ISA's variant asks for one, is allocated once per
+ * shape at the largest size over the ISAs and not counted. */
+#include "bench.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The ISAs whose tables a benchmark may run (setup does not know which). */
+static const nns_isa all_isas[] = {NNS_ISA_SCALAR, NNS_ISA_AVX2, NNS_ISA_AVX512, NNS_ISA_NEON};
+
+#define MLP_SHAPES {{128, 784, 512}}, {{128, 512, 512}}, {{128, 512, 10}}
+#if NNSB_MAX_SHAPES >= 9
+#define LIN_SHAPES                                                                           \
+    9, {MLP_SHAPES, {{8192, 128, 384}}, {{8192, 128, 128}}, {{8192, 128, 512}},               \
+        {{8192, 512, 128}}, {{256, 256, 256}}, {{512, 512, 512}}}
+#else
+#define LIN_SHAPES 6, {MLP_SHAPES, {{8192, 128, 384}}, {{8192, 512, 128}}, {{256, 256, 256}}}
+#endif
+
+typedef struct lin_ctx {
+    float *in, *w, *b, *out, *dout, *din, *dw, *db;
+    void *ws;
+    size_t n, c, oc;
+} lin_ctx;
+
+static void lin_teardown(void *p)
+{
+    lin_ctx *x = p;
+    if (!x) return;
+    free(x->in), free(x->w), free(x->b), free(x->out);
+    free(x->dout), free(x->din), free(x->dw), free(x->db);
+    free(x->ws);
+    free(x);
+}
+
+/* The largest workspace any ISA's variant of this direction asks for. */
+static size_t max_workspace(int bwd, size_t n, size_t c, size_t oc)
+{
+    size_t most = 0;
+    for (size_t i = 0; i < sizeof all_isas / sizeof all_isas[0]; i++) {
+        const nns_kernel_table *t = nns_kernels_for(all_isas[i]);
+        nns_linear_ws_fn *f = !t ? NULL : bwd ? t->linear_bwd_workspace_size : t->linear_fwd_workspace_size;
+        size_t s = f ? f(n, c, oc, NNS_ACT_NONE) : 0;
+        if (s > most) most = s;
+    }
+    return most;
+}
+
+static float *floats(size_t n, float lo, float hi, uint64_t seed)
+{
+    float *p = nnsb_alloc_floats(n ? n : 1);
+    if (p) nnsb_fill_uniform(p, n ? n : 1, lo, hi, seed);
+    return p;
+}
+
+static void *lin_setup(const nnsb_shape *s, int bwd)
+{
+    lin_ctx *x = calloc(1, sizeof *x);
+    if (!x) return NULL;
+    x->n = s->d[0], x->c = s->d[1], x->oc = s->d[2];
+    size_t nc = x->n * x->c, oc = x->oc * x->c, no = x->n * x->oc;
+    x->in = floats(nc, -1, 1, 1);
+    x->w = floats(oc, -1, 1, 2);
+    x->b = floats(x->oc, -1, 1, 3);
+    int ok = x->in && x->w && x->b;
+    if (bwd) {
+        x->dout = floats(no, -1, 1, 4);
+        x->din = floats(nc, -1, 1, 5);
+        x->dw = floats(oc, -1, 1, 6);
+        x->db = floats(x->oc, -1, 1, 7);
+        ok = ok && x->dout && x->din && x->dw && x->db;
+    } else {
+        x->out = floats(no, -1, 1, 8);
+        ok = ok && x->out;
+    }
+    size_t ws = max_workspace(bwd, x->n, x->c, x->oc);
+    if (ws) {
+        x->ws = nnsb_alloc_floats((ws + sizeof(float) - 1) / sizeof(float));
+        if (x->ws) memset(x->ws, 0, ws);
+        ok = ok && x->ws;
+    }
+    if (!ok) {
+        lin_teardown(x);
+        return NULL;
+    }
+    return x;
+}
+
+static void *setup_fwd(const nnsb_shape *s) { return lin_setup(s, 0); }
+static void *setup_bwd(const nnsb_shape *s) { return lin_setup(s, 1); }
+
+static void call_fwd(void *p, const nns_kernel_table *t)
+{
+    lin_ctx *x = p;
+    t->linear_fwd(x->out, NULL, x->in, x->w, x->b, x->n, x->c, x->oc, NNS_ACT_NONE, x->ws);
+}
+
+static void call_bwd(void *p, const nns_kernel_table *t)
+{
+    lin_ctx *x = p;
+    t->linear_bwd(x->din, x->dw, x->db, x->dout, NULL, x->in, x->w, x->n, x->c, x->oc,
+                  NNS_ACT_NONE, x->ws);
+}
+
+static double mnk(const nnsb_shape *s) { return (double)s->d[0] * (double)s->d[1] * (double)s->d[2]; }
+static double flops_fwd(const nnsb_shape *s) { return 2 * mnk(s); }
+static double flops_bwd(const nnsb_shape *s) { return 4 * mnk(s); }
+
+static double bytes_fwd(const nnsb_shape *s)
+{
+    double n = (double)s->d[0], c = (double)s->d[1], oc = (double)s->d[2];
+    return 4 * (n * c + oc * c + oc + n * oc);
+}
+
+static double bytes_bwd(const nnsb_shape *s)
+{
+    double n = (double)s->d[0], c = (double)s->d[1], oc = (double)s->d[2];
+    return 4 * (n * oc + 3 * n * c + 3 * oc * c + 2 * oc);
+}
+
+/* One letter per dimension (bench.h): the names come out as
+ * N128_C784_O512, O standing for oc. */
+const nnsb_spec nnsb_spec_linear_fwd = {"NCO", LIN_SHAPES, setup_fwd, call_fwd, lin_teardown,
+                                        flops_fwd, bytes_fwd, NULL};
+const nnsb_spec nnsb_spec_linear_bwd = {"NCO", LIN_SHAPES, setup_bwd, call_bwd, lin_teardown,
+                                        flops_bwd, bytes_bwd, NULL};
