@@ -204,16 +204,19 @@ static void gemm(float *c, float *pre, size_t ldc, gemm_operand a, gemm_operand 
     }
 }
 
-/* Workspace: 64 bytes of slack to align the panels, then the panels;
+/* Workspace: 64 bytes of slack to align the panels (the caller's pointer
+ * needs only float alignment), then the panels;
  * the backward adds g = dout * act'(pre), n x oc floats, when act is set. */
 size_t NNS_VARIANT(linear_fwd_workspace_size)(size_t n, size_t c, size_t oc, nns_act act)
 {
     (void)act;
+    if (n == 0 || c == 0 || oc == 0) return 0; /* no products to pack */
     return 64 + pack_floats(n, oc, c) * sizeof(float);
 }
 
 size_t NNS_VARIANT(linear_bwd_workspace_size)(size_t n, size_t c, size_t oc, nns_act act)
 {
+    if (n == 0 || oc == 0) return 0; /* no gradient to form */
     size_t din = pack_floats(n, c, oc), dw = pack_floats(oc, c, n);
     size_t g = act == NNS_ACT_NONE ? 0 : round_up(n * oc, 16);
     return 64 + (g + (din > dw ? din : dw)) * sizeof(float);
@@ -228,6 +231,7 @@ void NNS_VARIANT(linear_fwd)(float *out, float *pre, const float *in, const floa
                              const float *bias, size_t n, size_t c, size_t oc, nns_act act,
                              void *workspace)
 {
+    if (n == 0 || oc == 0) return;
     if (c == 0) {
         /* No products: out = act(bias), pre = bias. */
         for (size_t r = 0; r < n; r++) {
@@ -251,6 +255,7 @@ void NNS_VARIANT(linear_bwd)(float *din, float *dweight, float *dbias, const flo
                              const float *pre, const float *in, const float *weight, size_t n,
                              size_t c, size_t oc, nns_act act, void *workspace)
 {
+    if (n == 0 || oc == 0) return; /* g is empty: nothing to add */
     float *ws = align64(workspace);
     const float *g = dout;
     if (act != NNS_ACT_NONE) {

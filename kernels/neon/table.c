@@ -8,4 +8,8 @@ const nns_kernel_table nns_table__neon = {
     .gelu_bwd = nns_gelu_bwd__neon,
     .gelu_tanh_fwd = nns_gelu_tanh_fwd__neon,
     .gelu_tanh_bwd = nns_gelu_tanh_bwd__neon,
+    .linear_fwd = nns_linear_fwd__neon,
+    .linear_bwd = nns_linear_bwd__neon,
+    .linear_fwd_workspace_size = nns_linear_fwd_workspace_size__neon,
+    .linear_bwd_workspace_size = nns_linear_bwd_workspace_size__neon,
 };

@@ -56,8 +56,10 @@ static void test_linear_fwd_arguments(void)
     /* an activation out of range */
     CU_ASSERT_EQUAL(nns_linear_fwd(out, pre, in, w, b, 2, 3, 2, (nns_act)4, NULL), NNS_ERR_ARG);
     CU_ASSERT_EQUAL(nns_linear_fwd(out, pre, in, w, b, 2, 3, 2, (nns_act)-1, NULL), NNS_ERR_ARG);
-    /* the values: z = in . w^T + b */
-    CU_ASSERT_EQUAL(nns_linear_fwd(out, NULL, in, w, b, 2, 3, 2, NNS_ACT_NONE, NULL), NNS_OK);
+    /* the values: z = in . w^T + b (with the workspace the active variant asks for) */
+    void *fws = malloc(nns_linear_fwd_workspace_size(2, 3, 2, NNS_ACT_NONE) + 1);
+    CU_ASSERT_EQUAL(nns_linear_fwd(out, NULL, in, w, b, 2, 3, 2, NNS_ACT_NONE, fws), NNS_OK);
+    free(fws);
     CU_ASSERT_DOUBLE_EQUAL(out[0], 0.5 - 2 + 3 + 0.5, 1e-6);
     CU_ASSERT_DOUBLE_EQUAL(out[1], 2 + 0 - 0.75 - 1, 1e-6);
     CU_ASSERT_DOUBLE_EQUAL(out[2], -0.5 - 0.5 + 2 + 0.5, 1e-6);
@@ -112,8 +114,10 @@ static void test_linear_bwd_arguments(void)
                     NNS_ERR_ARG);
     /* the values, NONE: din = dout . w, dw = dout^T . in, db = column sums */
     float d2[6] = {0}, w2[6] = {0}, b2[2] = {0};
-    CU_ASSERT_EQUAL(nns_linear_bwd(d2, w2, b2, dout, NULL, in, w, 2, 3, 2, NNS_ACT_NONE, NULL),
+    void *bws = malloc(nns_linear_bwd_workspace_size(2, 3, 2, NNS_ACT_NONE) + 1);
+    CU_ASSERT_EQUAL(nns_linear_bwd(d2, w2, b2, dout, NULL, in, w, 2, 3, 2, NNS_ACT_NONE, bws),
                     NNS_OK);
+    free(bws);
     CU_ASSERT_DOUBLE_EQUAL(d2[0], 1 * 0.5 + -1 * 2, 1e-6);
     CU_ASSERT_DOUBLE_EQUAL(d2[5], 0.5 * 1 + 2 * -0.25, 1e-6);
     CU_ASSERT_DOUBLE_EQUAL(w2[0], 1 * 1 + 0.5 * -1, 1e-6);
