@@ -132,7 +132,7 @@ $(BUILD)/nnsimd-test: $(call obj,$(TEST_SRC)) $(BUILD)/libnnsimd-models.a $(BUIL
 	$(CC) $(LDFLAGS) $^ -o $@ -lcunit -ljansson -lz $(LIBS)
 
 $(BUILD)/nnsimd-bench: $(call obj,$(BENCH_SRC) $(BENCH_CXX)) $(BUILD)/libnnsimd.a
-	$(CXX) $(LDFLAGS) $^ -o $@ -lbenchmark -ljansson $(LIBS)
+	$(CXX) $(LDFLAGS) $^ -o $@ -lbenchmark -lopenblas -ljansson $(LIBS)
 
 # The AVX-512 variants built against SIMDe's portable AVX-512, so their
 # logic is verified on CPUs (and emulators) without AVX-512; see

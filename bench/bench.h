@@ -45,6 +45,15 @@ typedef struct nnsb_spec {
 #include "nnsimd_kernels.def"
 #undef NNS_KERNEL
 
+/* The scalar rows of shapes above this many flops per call are error rows
+ * (the reference runs at a few GFLOP/s: 1024^3 would take a second a call). */
+#define NNSB_SCALAR_MAX_FLOPS 1.5e9
+
+/* The shape's name: <letter><size> per dimension joined by '_'. */
+void nnsb_shape_name(char *buf, size_t size, const nnsb_spec *spec, const nnsb_shape *s);
+/* Registers the OpenBLAS baselines (bench/bench_openblas.c). */
+void nnsb_register_openblas(void);
+
 /* Helpers for setups (bench/bench_main.c). */
 
 /* n floats, 64-byte aligned; NULL if out of memory (or n == 0). */

@@ -32,13 +32,10 @@
 static const nns_isa all_isas[] = {NNS_ISA_SCALAR, NNS_ISA_AVX2, NNS_ISA_AVX512, NNS_ISA_NEON};
 
 #define MLP_SHAPES {{128, 784, 512}}, {{128, 512, 512}}, {{128, 512, 10}}
-#if NNSB_MAX_SHAPES >= 9
 #define LIN_SHAPES                                                                           \
-    9, {MLP_SHAPES, {{8192, 128, 384}}, {{8192, 128, 128}}, {{8192, 128, 512}},               \
-        {{8192, 512, 128}}, {{256, 256, 256}}, {{512, 512, 512}}}
-#else
-#define LIN_SHAPES 6, {MLP_SHAPES, {{8192, 128, 384}}, {{8192, 512, 128}}, {{256, 256, 256}}}
-#endif
+    11, {MLP_SHAPES, {{8192, 128, 384}}, {{8192, 128, 128}}, {{8192, 128, 512}},              \
+         {{8192, 512, 128}}, {{256, 256, 256}}, {{512, 512, 512}}, {{1024, 1024, 1024}},       \
+         {{2048, 2048, 2048}}}
 
 typedef struct lin_ctx {
     float *in, *w, *b, *out, *dout, *din, *dw, *db;

@@ -98,6 +98,11 @@ static void run_case(nnsb_state *st, const void *arg)
         nnsb_skip_with_error(st, msg);
         return;
     }
+    double flops = c->spec->flops(c->shape), bytes = c->spec->bytes(c->shape);
+    if (c->isa == NNS_ISA_SCALAR && flops > NNSB_SCALAR_MAX_FLOPS) {
+        nnsb_skip_with_error(st, "skipped: the scalar reference needs seconds per call at this size");
+        return;
+    }
     void *ctx = c->spec->setup(c->shape);
     if (!ctx) {
         nnsb_skip_with_error(st, "out of memory");
@@ -106,7 +111,6 @@ static void run_case(nnsb_state *st, const void *arg)
     while (nnsb_keep_running(st)) c->spec->call(ctx, t);
     c->spec->teardown(ctx);
 
-    double flops = c->spec->flops(c->shape), bytes = c->spec->bytes(c->shape);
     nnsb_set_rate_counter(st, "flops", flops);
     nnsb_set_rate_counter(st, "bytes", bytes);
     /* Per-call roofline time as an iteration-invariant rate: Google
@@ -122,7 +126,7 @@ static void run_case(nnsb_state *st, const void *arg)
         nnsb_set_items_processed(st, (int64_t)(c->spec->items(c->shape) * (double)nnsb_iterations(st)));
 }
 
-static void shape_name(char *buf, size_t size, const nnsb_spec *spec, const nnsb_shape *s)
+void nnsb_shape_name(char *buf, size_t size, const nnsb_spec *spec, const nnsb_shape *s)
 {
     size_t len = 0;
     buf[0] = '\0';
@@ -151,7 +155,7 @@ static void register_all(void)
                 bench_case *c = &cases[nc++];
                 *c = (bench_case){spec, kernels[k].kernel, bench_isas[i], &spec->shapes[s]};
                 char shape[96], name[192];
-                shape_name(shape, sizeof shape, spec, c->shape);
+                nnsb_shape_name(shape, sizeof shape, spec, c->shape);
                 snprintf(name, sizeof name, "%s/%s/%s", kernels[k].name, nns_isa_name(c->isa), shape);
                 nnsb_register(name, run_case, c);
             }
@@ -241,5 +245,6 @@ int main(int argc, char **argv)
     if (probed) nnsb_probe_machine(&machine, bench_isas, N_BENCH_ISAS, active_isa);
     add_context(probed);
     register_all();
+    nnsb_register_openblas();
     return nnsb_run(argc, argv);
 }

@@ -16,7 +16,7 @@ case "$profile" in
 esac
 
 native="make gcc g++ libbenchmark-dev libhwloc-dev libcpuid-dev libcunit1-dev
-        zlib1g-dev libjansson-dev libsleef-dev libsimde-dev"
+        zlib1g-dev libjansson-dev libsleef-dev libsimde-dev libopenblas-dev"
 cross="gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
        libcunit1-dev:arm64 libhwloc-dev:arm64 zlib1g-dev:arm64 libjansson-dev:arm64
        libsleef-dev:arm64"

@@ -120,10 +120,15 @@ static inline void store_row(float *c, float *pre, const vf *acc, size_t cols,
 
 /* The microkernel: the GEMM_MR x GEMM_NR tile of a . b over kc (one FMA
  * chain per element, k ascending), then the epilogue on its rows x cols
- * valid part of C (leading dimension ldc). */
-static void micro_kernel(size_t kc, const float *restrict a, const float *restrict b, float *c,
-                         float *pre, size_t ldc, size_t rows, size_t cols, const float *bias,
-                         const gemm_epilogue *e)
+ * valid part of C (leading dimension ldc). Row r of A is ar[r], its k-th
+ * element ar[r][k * a_cs]: a packed sliver (a_cs = MR) or, unpacked, rows
+ * of the caller's matrix (a_cs = 1; rows past the tile's valid ones repeat
+ * the last valid row and are never stored). The same FMA chain either way,
+ * so both give the same bits. */
+static inline __attribute__((always_inline)) void
+micro_body(size_t kc, const float *const *ar, size_t a_cs, const float *restrict b, float *c,
+           float *pre, size_t ldc, size_t rows, size_t cols, const float *bias,
+           const gemm_epilogue *e)
 {
     vf acc[GEMM_MR][GEMM_NV];
     /* C's rows are needed only after the k loop: fetch them meanwhile. */
@@ -142,13 +147,32 @@ static void micro_kernel(size_t kc, const float *restrict a, const float *restri
         for (size_t j = 0; j < GEMM_NV; j++) bv[j] = vf_load(b + k * GEMM_NR + j * VF_LANES);
 #pragma GCC unroll 32
         for (size_t r = 0; r < GEMM_MR; r++) {
-            vf av = vf_set1(a[k * GEMM_MR + r]);
+            vf av = vf_set1(ar[r][k * a_cs]);
 #pragma GCC unroll 8
             for (size_t j = 0; j < GEMM_NV; j++) acc[r][j] = vf_fma(av, bv[j], acc[r][j]);
         }
     }
     for (size_t r = 0; r < rows; r++)
         store_row(c + r * ldc, pre ? pre + r * ldc : NULL, acc[r], cols, bias, e);
+}
+
+/* A from a packed sliver: row r at a + r, stepping MR per k. */
+static void micro_packed(size_t kc, const float *a, const float *b, float *c, float *pre, size_t ldc,
+                         size_t rows, size_t cols, const float *bias, const gemm_epilogue *e)
+{
+    const float *ar[GEMM_MR];
+    for (size_t r = 0; r < GEMM_MR; r++) ar[r] = a + r;
+    micro_body(kc, ar, GEMM_MR, b, c, pre, ldc, rows, cols, bias, e);
+}
+
+/* A read in place: rows of a matrix whose k elements are contiguous. */
+static void micro_rows(size_t kc, const float *a, size_t lda, const float *b, float *c, float *pre,
+                       size_t ldc, size_t rows, size_t cols, const float *bias,
+                       const gemm_epilogue *e)
+{
+    const float *ar[GEMM_MR];
+    for (size_t r = 0; r < GEMM_MR; r++) ar[r] = a + (r < rows ? r : rows - 1) * lda;
+    micro_body(kc, ar, 1, b, c, pre, ldc, rows, cols, bias, e);
 }
 
 /* This ISA's tile, read by dispatch/blocking.c to size the cache blocks. */
@@ -182,21 +206,31 @@ static void gemm(float *c, float *pre, size_t ldc, gemm_operand a, gemm_operand 
         for (size_t pc = 0; pc < k; pc += bk->kc) {
             size_t kc = k - pc < bk->kc ? k - pc : bk->kc;
             float *bp = ws, *ap = ws + kc * round_up(nc, GEMM_NR);
+            /* A whose rows are contiguous in k is read in place (BLIS's
+             * "sup" idea): its panel of MC rows stays in L2 by itself, and
+             * packing it would cost as much as a sizable share of the
+             * products for the models' few-hundred-row batches. */
+            int a_in_place = a.cs == 1;
             gemm_epilogue e = *ep;
             e.first = pc == 0;
             e.last = pc + kc == k;
             pack_b(bp, b, pc, kc, jc, nc);
             for (size_t ic = 0; ic < m; ic += bk->mc) {
                 size_t mc = m - ic < bk->mc ? m - ic : bk->mc;
-                pack_a(ap, a, ic, mc, pc, kc);
+                if (!a_in_place) pack_a(ap, a, ic, mc, pc, kc);
                 for (size_t jr = 0; jr < nc; jr += GEMM_NR) {
                     size_t cols = nc - jr < GEMM_NR ? nc - jr : GEMM_NR;
                     const float *bias = ep->bias ? ep->bias + jc + jr : NULL;
                     for (size_t ir = 0; ir < mc; ir += GEMM_MR) {
                         size_t rows = mc - ir < GEMM_MR ? mc - ir : GEMM_MR;
                         size_t at = (ic + ir) * ldc + jc + jr;
-                        micro_kernel(kc, ap + ir * kc, bp + jr * kc, c + at, pre ? pre + at : NULL,
-                                     ldc, rows, cols, bias, &e);
+                        float *p = pre ? pre + at : NULL;
+                        if (a_in_place)
+                            micro_rows(kc, a.p + (ic + ir) * a.rs + pc, a.rs, bp + jr * kc,
+                                       c + at, p, ldc, rows, cols, bias, &e);
+                        else
+                            micro_packed(kc, ap + ir * kc, bp + jr * kc, c + at, p, ldc, rows,
+                                         cols, bias, &e);
                     }
                 }
             }
