@@ -278,10 +278,107 @@ static const char *act_name(nns_act a)
     return (unsigned)a < 4 ? names[a] : "?";
 }
 
+/* ---- exact results on small integers (as oneDNN's benchdnn does) ----
+ * Inputs in {-3..3}: every product and partial sum is an integer below
+ * 2^24, so any summation order is exact and the result must equal the
+ * exact value bit for bit (bound 0). Shapes straddle every register tile
+ * (6x16, 14x32, 8x12) and the KC block. */
+static void fill_ints(chk_ctx *c, float *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) p[i] = (float)((int)chk_uniform(c, 0, 7) - 3);
+}
+
+static void linear_exact(chk_ctx *c, int bwd)
+{
+    static const size_t dims[][3] = {{1, 1, 1}, {5, 7, 11}, {6, 16, 16}, {7, 17, 17},
+                                     {13, 33, 15}, {14, 32, 32}, {15, 600, 33}, {29, 9, 65}};
+    const nns_kernel_table *T = chk_table(c);
+    char what[96];
+    for (size_t si = 0; si < sizeof dims / sizeof dims[0]; si++) {
+        size_t n = dims[si][0], k = dims[si][1], oc = dims[si][2];
+        float *in = chk_alloc(c, n * k, chk_misalign(si)), *w = chk_alloc(c, oc * k, 1);
+        float *b = chk_alloc(c, oc, 2), *g = chk_alloc(c, n * oc, 3);
+        fill_ints(c, in, n * k), fill_ints(c, w, oc * k), fill_ints(c, b, oc), fill_ints(c, g, n * oc);
+        size_t nout = bwd ? n * k + oc * k + oc : n * oc;
+        float *out = chk_alloc(c, nout, 0);
+        double *t = chk_doubles(c, nout), *zero = chk_doubles(c, nout);
+        if (!bwd) {
+            void *ws = workspace(c, ws_size(T->linear_fwd_workspace_size, n, k, oc, NNS_ACT_NONE));
+            T->linear_fwd(out, NULL, in, w, b, n, k, oc, NNS_ACT_NONE, ws);
+            for (size_t r = 0; r < n; r++)
+                for (size_t j = 0; j < oc; j++) {
+                    double z = b[j];
+                    for (size_t q = 0; q < k; q++) z += (double)in[r * k + q] * w[j * k + q];
+                    t[r * oc + j] = z;
+                }
+        } else {
+            float *din = out, *dw = out + n * k, *db = dw + oc * k;
+            fill_ints(c, out, nout);
+            for (size_t i = 0; i < nout; i++) t[i] = out[i];
+            void *ws = workspace(c, ws_size(T->linear_bwd_workspace_size, n, k, oc, NNS_ACT_NONE));
+            T->linear_bwd(din, dw, db, g, NULL, in, w, n, k, oc, NNS_ACT_NONE, ws);
+            for (size_t r = 0; r < n; r++)
+                for (size_t j = 0; j < oc; j++) {
+                    double gv = g[r * oc + j];
+                    t[n * k + oc * k + j] += gv;
+                    for (size_t q = 0; q < k; q++) {
+                        t[r * k + q] += gv * w[j * k + q];
+                        t[n * k + j * k + q] += gv * in[r * k + q];
+                    }
+                }
+        }
+        snprintf(what, sizeof what, "linear_%s exact integers n=%zu c=%zu oc=%zu", bwd ? "bwd" : "fwd", n, k, oc);
+        chk_compare(c, what, out, out, t, zero, NULL, nout);
+        chk_case_done(c);
+    }
+}
+
+/* Splitting the work as the models' threads do never changes a bit: the
+ * forward and din over row blocks of the batch, dweight and dbias over
+ * row blocks of the output features (with dout's columns copied out). */
+static void linear_split(chk_ctx *c, int bwd)
+{
+    const size_t n = 29, k = 37, oc = 45, n1 = 13, o1 = 19;
+    const nns_kernel_table *T = chk_table(c);
+    float *in = chk_alloc(c, n * k, 1), *w = chk_alloc(c, oc * k, 2), *b = chk_alloc(c, oc, 3);
+    float *g = chk_alloc(c, n * oc, 4), *whole = chk_alloc(c, n * oc + oc * k + oc, 0);
+    float *part = chk_alloc(c, n * oc + oc * k + oc, 0);
+    chk_fill(c, in, n * k, -1, 1), chk_fill(c, w, oc * k, -1, 1), chk_fill(c, b, oc, -1, 1);
+    chk_fill(c, g, n * oc, -1, 1);
+    size_t wsb = ws_size(bwd ? T->linear_bwd_workspace_size : T->linear_fwd_workspace_size, n, k, oc,
+                         NNS_ACT_NONE);
+    void *ws = workspace(c, wsb);
+    if (!bwd) {
+        T->linear_fwd(whole, NULL, in, w, b, n, k, oc, NNS_ACT_NONE, ws);
+        T->linear_fwd(part, NULL, in, w, b, n1, k, oc, NNS_ACT_NONE, ws);
+        T->linear_fwd(part + n1 * oc, NULL, in + n1 * k, w, b, n - n1, k, oc, NNS_ACT_NONE, ws);
+        chk_same_bits(c, "linear_fwd split over rows", part, whole, n * oc);
+    } else {
+        float *gs = chk_alloc(c, n * oc, 5);
+        size_t nd = n * k, nw = oc * k;
+        memset(whole, 0, (nd + nw + oc) * sizeof *whole);
+        memset(part, 0, (nd + nw + oc) * sizeof *part);
+        T->linear_bwd(whole, whole + nd, whole + nd + nw, g, NULL, in, w, n, k, oc, NNS_ACT_NONE, ws);
+        T->linear_bwd(part, NULL, NULL, g, NULL, in, w, n1, k, oc, NNS_ACT_NONE, ws);
+        T->linear_bwd(part + n1 * k, NULL, NULL, g + n1 * oc, NULL, in + n1 * k, w, n - n1, k, oc,
+                      NNS_ACT_NONE, ws);
+        for (size_t blk = 0; blk < 2; blk++) {
+            size_t j0 = blk ? o1 : 0, cnt = blk ? oc - o1 : o1;
+            for (size_t r = 0; r < n; r++) memcpy(gs + r * cnt, g + r * oc + j0, cnt * sizeof *gs);
+            T->linear_bwd(NULL, part + nd + j0 * k, part + nd + nw + j0, gs, NULL, in, w + j0 * k, n,
+                          k, cnt, NNS_ACT_NONE, ws);
+        }
+        chk_same_bits(c, "linear_bwd split over rows and features", part, whole, nd + nw + oc);
+    }
+    chk_case_done(c);
+}
+
 /* ---- forward ---- */
 
 void chk_kernel_linear_fwd(chk_ctx *c)
 {
+    linear_exact(c, 0);
+    linear_split(c, 0);
     static lin_shape shapes[MAX_SHAPES];
     size_t ns = lin_shapes(c, shapes);
     const nns_kernel_table *T = chk_table(c), *R = chk_reference();
@@ -452,6 +549,8 @@ static void linear_fd(chk_ctx *c)
 
 void chk_kernel_linear_bwd(chk_ctx *c)
 {
+    linear_exact(c, 1);
+    linear_split(c, 1);
     static lin_shape shapes[MAX_SHAPES];
     size_t ns = lin_shapes(c, shapes);
     const nns_kernel_table *T = chk_table(c), *R = chk_reference();
