@@ -97,6 +97,11 @@ $(BUILD)/obj/kernels/$(1)/%.o: kernels/$(1)/%.c
 endef
 $(foreach i,$(ISAS),$(eval $(call isa_rule,$(i))))
 
+# models/ parallelize at the model level with OpenMP (never the kernels).
+$(BUILD)/obj/models/%.o: models/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fopenmp -MMD -MP -c $< -o $@
+
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
@@ -126,10 +131,10 @@ $(BUILD)/libnnsimd-models.a: $(MODEL_OBJ)
 	$(AR) rcs $@ $^
 
 $(BUILD)/nnsimd: $(call obj,$(CLI_SRC)) $(BUILD)/libnnsimd-models.a $(BUILD)/libnnsimd-check.a $(BUILD)/libnnsimd.a
-	$(CC) $(LDFLAGS) $^ -o $@ -ljansson -lz $(LIBS)
+	$(CC) $(LDFLAGS) $^ -o $@ -fopenmp -ljansson -lz -lcrypto $(LIBS)
 
 $(BUILD)/nnsimd-test: $(call obj,$(TEST_SRC)) $(BUILD)/libnnsimd-models.a $(BUILD)/libnnsimd-check.a $(BUILD)/libnnsimd.a
-	$(CC) $(LDFLAGS) $^ -o $@ -lcunit -ljansson -lz $(LIBS)
+	$(CC) $(LDFLAGS) $^ -o $@ -fopenmp -lcunit -ljansson -lz -lcrypto $(LIBS)
 
 $(BUILD)/nnsimd-bench: $(call obj,$(BENCH_SRC) $(BENCH_CXX)) $(BUILD)/libnnsimd.a
 	$(CXX) $(LDFLAGS) $^ -o $@ -lbenchmark -lopenblas -ljansson $(LIBS)
@@ -144,7 +149,7 @@ $(BUILD)/emu/%.o: %.c
 
 EMU_LIB_OBJ := $(filter-out $(BUILD)/obj/kernels/avx512/% $(BUILD)/obj/dispatch/cpu_features_x86.o,$(LIB_OBJ))
 $(BUILD)/nnsimd-test-avx512emu: $(call obj,$(TEST_SRC)) $(BUILD)/libnnsimd-models.a $(BUILD)/libnnsimd-check.a $(EMU_OBJ) $(EMU_LIB_OBJ)
-	$(CC) $(LDFLAGS) $^ -o $@ -lcunit -ljansson -lz $(LIBS)
+	$(CC) $(LDFLAGS) $^ -o $@ -fopenmp -lcunit -ljansson -lz -lcrypto $(LIBS)
 
 test:
 	@tools/install-deps.sh test

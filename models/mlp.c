@@ -1,0 +1,206 @@
+/* The MLP's forward and backward over the public kernels, parallel at the
+ * model level: the forward and din split the batch's rows across threads,
+ * dweight and dbias split the output features (a thread copies its columns
+ * of dout and pre out first). No reduction dimension is ever split, so the
+ * result is bit-identical for any thread count. */
+#include "mlp.h"
+
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int nns_mlp_parse_hidden(nns_mlp_config *cfg, const char *hidden, size_t inputs, size_t classes,
+                         char *err, size_t err_len)
+{
+    size_t n = 0;
+    cfg->dims[n++] = inputs;
+    for (const char *p = hidden; *p;) {
+        char *end;
+        long v = strtol(p, &end, 10);
+        if (end == p || v <= 0 || v > 65536 || (*end && *end != ',')) {
+            snprintf(err, err_len, "--hidden %s: expected positive sizes separated by commas", hidden);
+            return -1;
+        }
+        if (n == NNS_MLP_MAX_LAYERS) {
+            snprintf(err, err_len, "--hidden %s: at most %d hidden layers", hidden, NNS_MLP_MAX_LAYERS - 1);
+            return -1;
+        }
+        cfg->dims[n++] = (size_t)v;
+        p = *end ? end + 1 : end;
+    }
+    cfg->dims[n] = classes;
+    cfg->nlayers = n;
+    return 0;
+}
+
+static float *floats(size_t n) { return calloc(n ? n : 1, sizeof(float)); }
+
+int nns_mlp_create(nns_mlp *m, const nns_mlp_config *cfg, size_t batch, int threads, char *err,
+                   size_t err_len)
+{
+    memset(m, 0, sizeof *m);
+    m->cfg = *cfg;
+    m->batch = batch;
+    m->threads = threads < 1 ? 1 : threads;
+    size_t L = cfg->nlayers, widest = 0;
+    for (size_t l = 0; l < L; l++) {
+        m->w_off[l] = m->nparams;
+        m->nparams += cfg->dims[l + 1] * cfg->dims[l];
+        m->b_off[l] = m->nparams;
+        m->nparams += cfg->dims[l + 1];
+    }
+    m->params = floats(m->nparams), m->grads = floats(m->nparams);
+    m->m = floats(m->nparams), m->v = floats(m->nparams);
+    int ok = m->params && m->grads && m->m && m->v;
+    for (size_t l = 0; l <= L; l++) {
+        m->x[l] = floats(batch * cfg->dims[l]);
+        m->dx[l] = floats(batch * cfg->dims[l]);
+        ok = ok && m->x[l] && m->dx[l];
+        if (l < L) {
+            m->pre[l] = floats(batch * cfg->dims[l + 1]);
+            ok = ok && m->pre[l];
+            size_t f = nns_linear_fwd_workspace_size(batch, cfg->dims[l], cfg->dims[l + 1], cfg->act);
+            size_t b = nns_linear_bwd_workspace_size(batch, cfg->dims[l], cfg->dims[l + 1], cfg->act);
+            if (f > m->ws_bytes) m->ws_bytes = f;
+            if (b > m->ws_bytes) m->ws_bytes = b;
+            if (cfg->dims[l + 1] > widest) widest = cfg->dims[l + 1];
+        }
+    }
+    m->ws = calloc((size_t)m->threads, sizeof *m->ws);
+    m->gcols = calloc((size_t)m->threads, sizeof *m->gcols);
+    ok = ok && m->ws && m->gcols;
+    for (int t = 0; ok && t < m->threads; t++) {
+        m->ws[t] = malloc(m->ws_bytes ? m->ws_bytes : 1);
+        m->gcols[t] = floats(2 * batch * widest);
+        ok = m->ws[t] && m->gcols[t];
+    }
+    if (!ok) {
+        nns_mlp_free(m);
+        snprintf(err, err_len, "out of memory for a %zu-parameter MLP at batch %zu", m->nparams, batch);
+        return -1;
+    }
+    return 0;
+}
+
+void nns_mlp_free(nns_mlp *m)
+{
+    free(m->params), free(m->grads), free(m->m), free(m->v);
+    for (size_t l = 0; l <= m->cfg.nlayers && l <= NNS_MLP_MAX_LAYERS; l++) {
+        free(m->x[l]), free(m->dx[l]);
+        if (l < NNS_MLP_MAX_LAYERS) free(m->pre[l]);
+    }
+    for (int t = 0; m->ws && t < m->threads; t++) free(m->ws[t]);
+    for (int t = 0; m->gcols && t < m->threads; t++) free(m->gcols[t]);
+    free(m->ws), free(m->gcols);
+    memset(m, 0, sizeof *m);
+}
+
+void nns_mlp_init(nns_mlp *m, nns_rng *rng)
+{
+    for (size_t l = 0; l < m->cfg.nlayers; l++) {
+        size_t in = m->cfg.dims[l], out = m->cfg.dims[l + 1];
+        float bound = 1.0f / sqrtf((float)in);
+        for (size_t i = 0; i < out * in; i++) m->params[m->w_off[l] + i] = nns_rng_uniform(rng, -bound, bound);
+        for (size_t i = 0; i < out; i++) m->params[m->b_off[l] + i] = nns_rng_uniform(rng, -bound, bound);
+    }
+}
+
+void nns_mlp_tensor_name(const nns_mlp *m, size_t i, char *out, size_t len)
+{
+    (void)m;
+    snprintf(out, len, "%zu.%s", 2 * (i / 2), i % 2 ? "bias" : "weight");
+}
+
+static nns_act layer_act(const nns_mlp *m, size_t l)
+{
+    return l + 1 < m->cfg.nlayers ? m->cfg.act : NNS_ACT_NONE;
+}
+
+/* Thread t's share [*lo, *hi) of n items. */
+static void share(size_t n, int t, int threads, size_t *lo, size_t *hi)
+{
+    *lo = n * (size_t)t / (size_t)threads;
+    *hi = n * (size_t)(t + 1) / (size_t)threads;
+}
+
+nns_status nns_mlp_forward(nns_mlp *m, const float *input, size_t n)
+{
+    if (n > m->batch) return NNS_ERR_ARG;
+    memcpy(m->x[0], input, n * m->cfg.dims[0] * sizeof(float));
+    nns_status status = NNS_OK;
+    for (size_t l = 0; l < m->cfg.nlayers; l++) {
+        size_t c = m->cfg.dims[l], oc = m->cfg.dims[l + 1];
+        nns_act act = layer_act(m, l);
+        const float *w = m->params + m->w_off[l], *b = m->params + m->b_off[l];
+#pragma omp parallel num_threads(m->threads)
+        {
+            int t = omp_get_thread_num();
+            size_t lo, hi;
+            share(n, t, omp_get_num_threads(), &lo, &hi);
+            if (hi > lo) {
+                nns_status s = nns_linear_fwd(m->x[l + 1] + lo * oc, act ? m->pre[l] + lo * oc : NULL,
+                                              m->x[l] + lo * c, w, b, hi - lo, c, oc, act, m->ws[t]);
+                if (s != NNS_OK) {
+#pragma omp critical
+                    status = s;
+                }
+            }
+        }
+        if (status != NNS_OK) return status;
+    }
+    return NNS_OK;
+}
+
+/* dweight and dbias of layer l for the features [lo, hi): copy those
+ * columns of dout (and pre) so the kernel sees dense matrices. */
+static nns_status layer_param_grads(nns_mlp *m, size_t l, size_t n, size_t lo, size_t hi, int t)
+{
+    size_t c = m->cfg.dims[l], oc = m->cfg.dims[l + 1], cnt = hi - lo;
+    nns_act act = layer_act(m, l);
+    float *dcols = m->gcols[t], *pcols = dcols + n * cnt;
+    for (size_t r = 0; r < n; r++) {
+        memcpy(dcols + r * cnt, m->dx[l + 1] + r * oc + lo, cnt * sizeof(float));
+        if (act) memcpy(pcols + r * cnt, m->pre[l] + r * oc + lo, cnt * sizeof(float));
+    }
+    return nns_linear_bwd(NULL, m->grads + m->w_off[l] + lo * c, m->grads + m->b_off[l] + lo, dcols,
+                          act ? pcols : NULL, m->x[l], m->params + m->w_off[l] + lo * c, n, c, cnt,
+                          act, m->ws[t]);
+}
+
+nns_status nns_mlp_forward_backward(nns_mlp *m, const float *input, const int32_t *labels,
+                                    size_t n, float *loss)
+{
+    nns_status status = nns_mlp_forward(m, input, n);
+    if (status != NNS_OK) return status;
+    size_t L = m->cfg.nlayers, classes = m->cfg.dims[L];
+    memset(m->grads, 0, m->nparams * sizeof(float));
+    memset(m->dx[L], 0, n * classes * sizeof(float));
+    status = nns_cross_entropy_fwd_bwd(loss, m->dx[L], m->x[L], labels, n, classes, -1);
+    for (size_t l = L; status == NNS_OK && l-- > 0;) {
+        size_t c = m->cfg.dims[l], oc = m->cfg.dims[l + 1];
+        nns_act act = layer_act(m, l);
+        if (l > 0) memset(m->dx[l], 0, n * c * sizeof(float));
+#pragma omp parallel num_threads(m->threads)
+        {
+            int t = omp_get_thread_num(), nt = omp_get_num_threads();
+            size_t lo, hi;
+            nns_status s = NNS_OK;
+            if (l > 0) { /* din over rows; the first layer needs none */
+                share(n, t, nt, &lo, &hi);
+                if (hi > lo)
+                    s = nns_linear_bwd(m->dx[l] + lo * c, NULL, NULL, m->dx[l + 1] + lo * oc,
+                                       act ? m->pre[l] + lo * oc : NULL, m->x[l] + lo * c,
+                                       m->params + m->w_off[l], hi - lo, c, oc, act, m->ws[t]);
+            }
+            share(oc, t, nt, &lo, &hi);
+            if (s == NNS_OK && hi > lo) s = layer_param_grads(m, l, n, lo, hi, t);
+            if (s != NNS_OK) {
+#pragma omp critical
+                status = s;
+            }
+        }
+    }
+    return status;
+}
