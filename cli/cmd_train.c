@@ -34,6 +34,8 @@ static const char usage[] =
     "  --save FILE         checkpoint (safetensors) after every epoch, atomically\n"
     "  --save-every N      also every N steps\n"
     "  --resume FILE       continue from a checkpoint, bit for bit\n"
+    "  --init-only         write the initialized model to --save and stop (the\n"
+    "                      starting point tools/pytorch_mlp.py trains from)\n"
     "  --isa ISA           cap the ISA (overrides NNSIMD_ISA)\n";
 
 /* Strict number parsing: the whole argument, finite, in range. */
@@ -76,6 +78,7 @@ static int train_mlp(int argc, char **argv)
         {"max-steps", required_argument, NULL, 'M'}, {"log", required_argument, NULL, 'L'},
         {"save", required_argument, NULL, 'S'},     {"save-every", required_argument, NULL, 'E'},
         {"resume", required_argument, NULL, 'R'},   {"isa", required_argument, NULL, 'i'},
+        {"init-only", no_argument, NULL, 'I'},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
     nns_mlp_train_opts o = {.hidden = "512,512", .act = NNS_ACT_RELU, .epochs = 20, .batch = 128,
                             .lr = 1e-3f, .optimizer = NNS_OPT_ADAMW, .seed = 1, .threads = 1};
@@ -112,6 +115,7 @@ static int train_mlp(int argc, char **argv)
         case 'S': o.save = optarg; break;
         case 'E': bad = parse_u64("--save-every", optarg, 1, &o.save_every); break;
         case 'R': o.resume = optarg; break;
+        case 'I': o.init_only = 1; break;
         case 'i': isa_flag = optarg; break;
         case 'h': fputs(usage, stdout); return 0;
         default: return cli_bad_option("train mlp", argv[optind - 1]);

@@ -239,6 +239,16 @@ int nns_train_mlp(const nns_mlp_train_opts *o)
         fprintf(stderr, "nnsimd train mlp: %s\n", err);
         goto out;
     }
+    if (o->init_only) {
+        if (!o->save) {
+            fprintf(stderr, "nnsimd train mlp: --init-only needs --save FILE\n");
+        } else if (save_checkpoint(o->save, &m, o, &s, mean, std, err, sizeof err) != 0) {
+            fprintf(stderr, "nnsimd train mlp: %s\n", err);
+        } else {
+            rc = 0;
+        }
+        goto out;
+    }
     uint64_t per_epoch = (ntrain + o->batch - 1) / o->batch, total = per_epoch * (uint64_t)o->epochs;
     if (o->max_steps && o->max_steps < total) total = o->max_steps;
     if (nns_log_open(&log, o->log, o->resume != NULL, total, err, sizeof err) != 0) {

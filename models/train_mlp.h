@@ -22,6 +22,7 @@ typedef struct nns_mlp_train_opts {
     int holdout;             /* train on the first 55,000, evaluate on the last 5,000 */
     uint64_t max_steps;      /* stop after this many steps in all (0: no limit) */
     uint64_t save_every;     /* also checkpoint every N steps (0: only per epoch) */
+    int init_only;           /* save the initialized model to --save and stop */
     const char *log, *save, *resume;
 } nns_mlp_train_opts;
 
