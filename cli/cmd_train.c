@@ -24,6 +24,7 @@ static const char usage[] =
     "  --optimizer sgd|adam|adamw  (default adamw)\n"
     "  --lr X              learning rate (default 1e-3)\n"
     "  --weight-decay X    (default 0.01 for adamw, else 0)\n"
+    "  --cosine            decay the learning rate to 0 over the run (cosine)\n"
     "  --momentum X        SGD momentum (default 0)\n"
     "  --seed N            (default 1)\n"
     "  --threads N         (default 1); results are identical for any N\n"
@@ -78,7 +79,7 @@ static int train_mlp(int argc, char **argv)
         {"max-steps", required_argument, NULL, 'M'}, {"log", required_argument, NULL, 'L'},
         {"save", required_argument, NULL, 'S'},     {"save-every", required_argument, NULL, 'E'},
         {"resume", required_argument, NULL, 'R'},   {"isa", required_argument, NULL, 'i'},
-        {"init-only", no_argument, NULL, 'I'},
+        {"init-only", no_argument, NULL, 'I'},      {"cosine", no_argument, NULL, 'C'},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
     nns_mlp_train_opts o = {.hidden = "512,512", .act = NNS_ACT_RELU, .epochs = 20, .batch = 128,
                             .lr = 1e-3f, .optimizer = NNS_OPT_ADAMW, .seed = 1, .threads = 1};
@@ -116,6 +117,7 @@ static int train_mlp(int argc, char **argv)
         case 'E': bad = parse_u64("--save-every", optarg, 1, &o.save_every); break;
         case 'R': o.resume = optarg; break;
         case 'I': o.init_only = 1; break;
+        case 'C': o.cosine = 1; break;
         case 'i': isa_flag = optarg; break;
         case 'h': fputs(usage, stdout); return 0;
         default: return cli_bad_option("train mlp", argv[optind - 1]);

@@ -189,13 +189,20 @@ static int load_checkpoint(const char *path, nns_mlp *m, const nns_mlp_train_opt
     return rc;
 }
 
-static nns_status optimizer_step(nns_mlp *m, const nns_mlp_train_opts *o, uint64_t step)
+/* The learning rate of step `step` (1-based) of `total`. */
+static float step_lr(const nns_mlp_train_opts *o, uint64_t step, uint64_t total)
+{
+    if (!o->cosine || total == 0) return o->lr;
+    return (float)(0.5 * o->lr * (1.0 + cos(M_PI * (double)(step - 1) / (double)total)));
+}
+
+static nns_status optimizer_step(nns_mlp *m, const nns_mlp_train_opts *o, float lr, uint64_t step)
 {
     if (o->optimizer == NNS_OPT_SGD) {
-        nns_sgd_config c = {o->lr, o->momentum, 0, o->weight_decay, 0};
+        nns_sgd_config c = {lr, o->momentum, 0, o->weight_decay, 0};
         return nns_sgd_step(m->params, m->m, m->grads, m->nparams, &c, step);
     }
-    nns_adam_config c = {o->lr, 0.9f, 0.999f, 1e-8f, o->weight_decay, o->optimizer == NNS_OPT_ADAMW};
+    nns_adam_config c = {lr, 0.9f, 0.999f, 1e-8f, o->weight_decay, o->optimizer == NNS_OPT_ADAMW};
     return nns_adam_step(m->params, m->m, m->v, m->grads, m->nparams, &c, step);
 }
 
@@ -285,9 +292,9 @@ int nns_train_mlp(const nns_mlp_train_opts *o)
                 memcpy(bx + i * tr.dim, tr.x + (size_t)perm[s.position + i] * tr.dim, tr.dim * sizeof *bx);
                 by[i] = tr.y[perm[s.position + i]];
             }
-            float loss;
+            float loss, lr = step_lr(o, s.step + 1, per_epoch * (uint64_t)o->epochs);
             nns_status st = nns_mlp_forward_backward(&m, bx, by, n, &loss);
-            if (st == NNS_OK) st = optimizer_step(&m, o, s.step + 1);
+            if (st == NNS_OK) st = optimizer_step(&m, o, lr, s.step + 1);
             if (st != NNS_OK) {
                 fprintf(stderr, "nnsimd train mlp: step %" PRIu64 ": %s\n", s.step + 1, nns_status_str(st));
                 goto done;
@@ -299,7 +306,7 @@ int nns_train_mlp(const nns_mlp_train_opts *o)
             }
             s.step++;
             s.position += n;
-            nns_log_step(&log, s.step, s.epoch, loss, o->lr);
+            nns_log_step(&log, s.step, s.epoch, loss, lr);
             if (o->save && o->save_every && s.step % o->save_every == 0 &&
                 save_checkpoint(o->save, &m, o, &s, mean, std, err, sizeof err) != 0) {
                 fprintf(stderr, "nnsimd train mlp: %s\n", err);

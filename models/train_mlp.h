@@ -19,6 +19,7 @@ typedef struct nns_mlp_train_opts {
     nns_optimizer optimizer;
     uint64_t seed;
     int threads;
+    int cosine;              /* lr decays as lr/2 (1 + cos(pi step/total)) */
     int holdout;             /* train on the first 55,000, evaluate on the last 5,000 */
     uint64_t max_steps;      /* stop after this many steps in all (0: no limit) */
     uint64_t save_every;     /* also checkpoint every N steps (0: only per epoch) */

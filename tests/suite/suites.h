@@ -13,6 +13,7 @@ int register_fixtures_activation_suite(void);
 int register_api_linear_suite(void);
 int register_fixtures_linear_suite(void);
 int register_safetensors_suite(void);
+int register_mlp_suite(void);
 int register_api_embedding_elementwise_suite(void);
 int register_fixtures_embedding_elementwise_suite(void);
 int register_mnist_suite(void);

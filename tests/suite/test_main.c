@@ -30,7 +30,7 @@ int main(int argc, char **argv)
     if (register_dispatch_suite() || register_api_suite() || register_checker_suite() ||
         register_verify_suites() || register_fixtures_activation_suite() ||
         register_api_linear_suite() || register_fixtures_linear_suite() ||
-        register_safetensors_suite() ||
+        register_safetensors_suite() || register_mlp_suite() ||
         register_api_embedding_elementwise_suite() ||
         register_fixtures_embedding_elementwise_suite() || register_mnist_suite() ||
         register_api_attention_suite() ||

@@ -1,0 +1,175 @@
+/* One full MLP training step against PyTorch (tests/fixtures/mlp_step_*,
+ * tools/fixtures/fam_mlp.py): logits, loss, every gradient and the
+ * weights after one AdamW step, from the same inputs and initial weights,
+ * through models/mlp.c on the active ISA; and the same losses for 1 and 2
+ * threads.
+ *
+ * Bounds. Logits and loss: a float forward of depth L over widths <= K
+ * errs by at most about L K u times the same computation on absolute
+ * values (each layer a gamma_K dot product, ReLU and GELU are
+ * 1-Lipschitz-like with |f'| <= 1.13); we allow 4 L K u times that
+ * absolute-value forward, computed here in double. Gradients: normwise,
+ * |g - g_torch| <= 8 L K u max|g| per tensor (the backward is the same
+ * depth of gamma_K products). Updated weights: AdamW's first step moves
+ * each weight by lr * g / (|g| + eps) ~ lr sign(g), so where g is within
+ * the gradient bound of 0 the sign may legitimately differ: the bound is
+ * 2u|w| + lr min(2, 2 bound_g / |g|). */
+#include "suites.h"
+
+#include "fixtures.h"
+#include "mlp.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define U 0x1p-24
+
+/* The absolute-value forward: |logits| scale per output, in double. */
+static void abs_forward(const nns_mlp *m, const float *x, size_t n, double *scale)
+{
+    size_t L = m->cfg.nlayers;
+    double *cur = malloc(n * m->cfg.dims[0] * sizeof *cur), *next = NULL;
+    for (size_t i = 0; i < n * m->cfg.dims[0]; i++) cur[i] = fabs(x[i]);
+    for (size_t l = 0; l < L; l++) {
+        size_t c = m->cfg.dims[l], oc = m->cfg.dims[l + 1];
+        next = malloc(n * oc * sizeof *next);
+        for (size_t r = 0; r < n; r++)
+            for (size_t j = 0; j < oc; j++) {
+                double s = fabs(m->params[m->b_off[l] + j]);
+                for (size_t k = 0; k < c; k++) s += fabs(m->params[m->w_off[l] + j * c + k]) * cur[r * c + k];
+                next[r * oc + j] = l + 1 < L ? 1.13 * s : s;
+            }
+        free(cur);
+        cur = next;
+    }
+    memcpy(scale, cur, n * m->cfg.dims[L] * sizeof *scale);
+    free(cur);
+}
+
+static void check_step(const char *stem)
+{
+    st_file *f = fixture_open(stem);
+    if (!f) return;
+    size_t dims[2];
+    st_shape(f, "x", dims, 2);
+    size_t n = dims[0];
+    nns_mlp_config cfg = {.act = strstr(stem, "gelu") ? NNS_ACT_GELU : NNS_ACT_RELU};
+    cfg.dims[0] = dims[1];
+    for (size_t l = 0;; l++) {
+        char name[64];
+        snprintf(name, sizeof name, "init.%zu.weight", 2 * l);
+        size_t wd[2];
+        if (st_shape(f, name, wd, 2) != 2) break;
+        cfg.dims[l + 1] = wd[0];
+        cfg.nlayers = l + 1;
+    }
+    nns_mlp m;
+    char err[256];
+    CU_ASSERT_EQUAL_FATAL(nns_mlp_create(&m, &cfg, n, 1, err, sizeof err), 0);
+    for (size_t i = 0; i < 2 * cfg.nlayers; i++) {
+        char base[32], name[64];
+        nns_mlp_tensor_name(&m, i, base, sizeof base);
+        snprintf(name, sizeof name, "init.%s", base);
+        size_t l = i / 2, cnt = i % 2 ? cfg.dims[l + 1] : cfg.dims[l + 1] * cfg.dims[l];
+        const float *p = fixture_f32(f, name, cnt);
+        if (p) memcpy(m.params + (i % 2 ? m.b_off[l] : m.w_off[l]), p, cnt * sizeof *p);
+    }
+    const float *x = fixture_f32(f, "x", n * cfg.dims[0]);
+    size_t ny = 0;
+    const int32_t *y = st_i32(f, "y", &ny);
+    size_t L = cfg.nlayers, classes = cfg.dims[L], K = 0;
+    for (size_t l = 0; l <= L; l++) K = cfg.dims[l] > K ? cfg.dims[l] : K;
+    double depth = 4.0 * (double)L * (double)(K + 1) * U;
+    float loss = 0;
+    CU_ASSERT_EQUAL_FATAL(nns_mlp_forward_backward(&m, x, y, n, &loss), NNS_OK);
+
+    double *scale = malloc(n * classes * sizeof *scale), worst = 0;
+    abs_forward(&m, x, n, scale);
+    const float *tl = fixture_f32(f, "logits", n * classes), *tloss = fixture_f32(f, "loss", 1);
+    double loss_bound = 0;
+    for (size_t i = 0; tl && i < n * classes; i++) {
+        double e = fabs((double)m.x[L][i] - tl[i]) / (depth * scale[i]);
+        worst = e > worst ? e : worst;
+        loss_bound += 2 * depth * scale[i] / (double)n; /* |d loss / d logit| <= 1 per row */
+    }
+    CU_ASSERT(worst <= 1.0);
+    double loss_err = tloss ? fabs((double)loss - tloss[0]) / (loss_bound + 4 * U * fabs(tloss[0])) : 1e9;
+    CU_ASSERT(loss_err <= 1.0);
+    printf("\n    %s: logits %.3g of bound, loss %.3g of bound", stem, worst, loss_err);
+
+    /* gradients, normwise per tensor, then the AdamW step */
+    nns_adam_config adam = {1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, 1};
+    float *grads = malloc(m.nparams * sizeof *grads);
+    memcpy(grads, m.grads, m.nparams * sizeof *grads);
+    CU_ASSERT_EQUAL(nns_adam_step(m.params, m.m, m.v, m.grads, m.nparams, &adam, 1), NNS_OK);
+    double gworst = 0, pworst = 0;
+    for (size_t i = 0; i < 2 * L; i++) {
+        char base[32], name[64];
+        nns_mlp_tensor_name(&m, i, base, sizeof base);
+        size_t l = i / 2, off = i % 2 ? m.b_off[l] : m.w_off[l];
+        size_t cnt = i % 2 ? cfg.dims[l + 1] : cfg.dims[l + 1] * cfg.dims[l];
+        snprintf(name, sizeof name, "grad.%s", base);
+        const float *tg = fixture_f32(f, name, cnt);
+        snprintf(name, sizeof name, "after.%s", base);
+        const float *tp = fixture_f32(f, name, cnt);
+        if (!tg || !tp) continue;
+        double gmax = 0;
+        for (size_t j = 0; j < cnt; j++) gmax = fmax(gmax, fabs(tg[j]));
+        double gb = 2 * depth * gmax + 1e-30;
+        for (size_t j = 0; j < cnt; j++) {
+            double eg = fabs((double)grads[off + j] - tg[j]) / gb;
+            double pb = 2 * U * fabs(tp[j]) + 1e-3 * fmin(2.0, 2 * gb / (fabs(tg[j]) + 1e-30));
+            double ep = fabs((double)m.params[off + j] - tp[j]) / pb;
+            gworst = eg > gworst ? eg : gworst;
+            pworst = ep > pworst ? ep : pworst;
+        }
+    }
+    CU_ASSERT(gworst <= 1.0);
+    CU_ASSERT(pworst <= 1.0);
+    printf(", gradients %.3g, updated weights %.3g of bound", gworst, pworst);
+    free(grads), free(scale);
+    nns_mlp_free(&m);
+    st_close(f);
+}
+
+static void test_one_step_vs_torch(void)
+{
+    check_step("mlp_step_relu");
+    check_step("mlp_step_gelu");
+    printf("\n");
+}
+
+/* The model splits rows and features across threads, never a reduction:
+ * the loss and every gradient are the same bits for 1 and 2 threads. */
+static void test_threads_same_bits(void)
+{
+    nns_mlp_config cfg = {.nlayers = 3, .dims = {37, 70, 33, 5}, .act = NNS_ACT_GELU};
+    nns_mlp a, b;
+    char err[256];
+    CU_ASSERT_EQUAL_FATAL(nns_mlp_create(&a, &cfg, 29, 1, err, sizeof err), 0);
+    CU_ASSERT_EQUAL_FATAL(nns_mlp_create(&b, &cfg, 29, 2, err, sizeof err), 0);
+    nns_rng r1, r2;
+    nns_rng_seed(&r1, 5), nns_rng_seed(&r2, 5);
+    nns_mlp_init(&a, &r1), nns_mlp_init(&b, &r2);
+    float x[29 * 37];
+    int32_t y[29];
+    for (size_t i = 0; i < 29 * 37; i++) x[i] = nns_rng_uniform(&r1, -1, 1);
+    for (size_t i = 0; i < 29; i++) y[i] = (int32_t)(i % 5);
+    float la, lb;
+    CU_ASSERT_EQUAL(nns_mlp_forward_backward(&a, x, y, 29, &la), NNS_OK);
+    CU_ASSERT_EQUAL(nns_mlp_forward_backward(&b, x, y, 29, &lb), NNS_OK);
+    CU_ASSERT(memcmp(&la, &lb, sizeof la) == 0);
+    CU_ASSERT(memcmp(a.grads, b.grads, a.nparams * sizeof(float)) == 0);
+    nns_mlp_free(&a), nns_mlp_free(&b);
+}
+
+int register_mlp_suite(void)
+{
+    CU_pSuite s = CU_add_suite("mlp", NULL, NULL);
+    if (!s || !CU_add_test(s, "one_step_vs_torch", test_one_step_vs_torch) ||
+        !CU_add_test(s, "threads_same_bits", test_threads_same_bits))
+        return CU_get_error();
+    return 0;
+}
