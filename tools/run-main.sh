@@ -8,26 +8,27 @@ cd "$(dirname "$0")/.."
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 MIN_TIME=${NNSIMD_BENCH_MIN_TIME:-0.1}
 
-echo "nnsimd make run: build, info, verify (seconds), then about 40 kernel"
-echo "benchmarks at ${MIN_TIME}s each (a minute or two in all)."
+echo "nnsimd make run: build, info, verify (seconds), the kernel benchmarks"
+echo "(${MIN_TIME}s each, several minutes in all), then one epoch of the MNIST MLP"
+echo "(seconds to a minute)."
 echo
-echo "=== [1/4] build"
+echo "=== [1/5] build"
 make -j"$JOBS" all >/dev/null
 cpu_id=$(build/nnsimd info --json | sed -n 's/^ *"cpu_id": "\(.*\)",$/\1/p')
 out=results/$cpu_id/run
 mkdir -p "$out"
 
-echo "=== [2/4] nnsimd info"
+echo "=== [2/5] nnsimd info"
 build/nnsimd info
 build/nnsimd info --json >"$out/info.json"
 
 echo
-echo "=== [3/4] nnsimd verify"
+echo "=== [3/5] nnsimd verify"
 build/nnsimd verify
 build/nnsimd verify --json >"$out/verify.json"
 
 echo
-echo "=== [4/4] benchmarks (build/nnsimd-bench --benchmark_min_time=$MIN_TIME)"
+echo "=== [4/5] benchmarks (build/nnsimd-bench --benchmark_min_time=$MIN_TIME)"
 build/nnsimd-bench --benchmark_min_time="$MIN_TIME" \
     --benchmark_out="$out/bench.json" --benchmark_out_format=json
 echo
@@ -43,4 +44,9 @@ python3 tools/bench_summary.py "$out/bench.json"
     python3 tools/bench_summary.py "$out/bench.json" --markdown
 } >"$out/summary.md"
 echo
-echo "written: $out/{info,verify,bench}.json and $out/summary.md"
+echo "=== [5/5] MNIST MLP, one epoch (784-512-512-10 ReLU, AdamW, batch 128, $JOBS threads)"
+# the data: NNSIMD_DATA if set, else data/ (filled by `make data` if absent)
+[ -n "${NNSIMD_DATA:-}" ] || [ -d data/mnist ] || tools/fetch-data.sh
+build/nnsimd train mlp --epochs 1 --threads "$JOBS" --log "$out/mlp-1epoch.jsonl" | tee "$out/mlp-1epoch.txt"
+echo
+echo "written: $out/{info,verify,bench}.json, $out/summary.md, $out/mlp-1epoch.{jsonl,txt}"
