@@ -39,20 +39,19 @@ typedef struct gemm_epilogue {
 } gemm_epilogue;
 
 /* Packs rows [i0, i0 + mc) and depth [k0, k0 + kc) of A into slivers of
- * GEMM_MR rows, each stored k-major (dst[k * MR + r]); rows past mc are 0. */
+ * GEMM_MR rows, each stored k-major (dst[k * MR + r]); rows past mc are 0.
+ * Used when A's rows are not contiguous in k (dweight's A = g^T, whose MR
+ * rows at one k are adjacent): k outer, so each step reads one stretch. */
 static void pack_a(float *restrict dst, gemm_operand a, size_t i0, size_t mc, size_t k0, size_t kc)
 {
     for (size_t ir = 0; ir < mc; ir += GEMM_MR) {
         size_t rows = mc - ir < GEMM_MR ? mc - ir : GEMM_MR;
-        for (size_t r = 0; r < rows; r++) {
-            const float *src = a.p + (i0 + ir + r) * a.rs + k0 * a.cs;
-            if (a.cs == 1)
-                for (size_t k = 0; k < kc; k++) dst[k * GEMM_MR + r] = src[k];
-            else
-                for (size_t k = 0; k < kc; k++) dst[k * GEMM_MR + r] = src[k * a.cs];
+        const float *src = a.p + (i0 + ir) * a.rs + k0 * a.cs;
+        for (size_t k = 0; k < kc; k++) {
+            float *d = dst + k * GEMM_MR;
+            for (size_t r = 0; r < rows; r++) d[r] = src[k * a.cs + r * a.rs];
+            for (size_t r = rows; r < GEMM_MR; r++) d[r] = 0.0f;
         }
-        for (size_t r = rows; r < GEMM_MR; r++)
-            for (size_t k = 0; k < kc; k++) dst[k * GEMM_MR + r] = 0.0f;
         dst += kc * GEMM_MR;
     }
 }
