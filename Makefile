@@ -8,6 +8,10 @@
 #   make SAN=1            ASan+UBSan build into build/asan/
 #   make WERROR=1         warnings are errors (the test runs use it)
 #   make install PREFIX=/usr/local
+#   make fuzz             libFuzzer targets of the readers (clang-14, ASan+UBSan) into
+#                         build/fuzz/, each run FUZZ_RUNS (1,000,000) times; not in make test
+#   make check-long       valgrind memcheck on the readers, the many-kills resume test,
+#                         then make fuzz
 #
 # Only kernels/<isa>/ gets -m flags; reference/ is built without
 # auto-vectorisation; everything else is baseline (never -march=native).
@@ -82,7 +86,7 @@ ifeq ($(SAN),)
 endif
 endif
 
-.PHONY: all test run install clean deps data
+.PHONY: all test run install clean deps data fuzz check-long
 all: $(TARGETS)
 
 # Per-folder flags: reference scalar-only, kernels/<isa> their -m flags.
@@ -166,6 +170,50 @@ deps:
 data:
 	tools/fetch-data.sh
 
+# ---- Fuzzing and the long checks (tests/fuzz/; not part of make test) ----
+# The readers of outside data built with clang-14 for libFuzzer under
+# ASan+UBSan (build/fuzz/), one target per reader; run by
+# tests/fuzz/run-fuzz.sh. The same targets built with gcc around a plain
+# main (tests/fuzz/replay_main.c) replay corpora and regression inputs:
+# $(BUILD)/replay-<target> (under SAN=1 with the sanitizers, else for valgrind).
+FUZZ_CC ?= clang-14
+FUZZ_RUNS ?= 1000000
+FUZZ_BUILD := build/fuzz
+FUZZ_TARGETS := idx imdb_json aclimdb tokenizer safetensors checkpoint fixture
+FUZZ_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -ffp-contract=off -fno-omit-frame-pointer \
+               -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_LIB_OBJ := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,models/mnist.c models/imdb.c \
+                  models/data_root.c models/tokenizer.c models/safetensors.c models/checkpoint.c \
+                  models/rng.c tests/suite/fixtures.c tests/fuzz/fuzz_common.c)
+FUZZ_BINS := $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_TARGETS))
+.SECONDARY: $(FUZZ_LIB_OBJ) $(patsubst %,$(FUZZ_BUILD)/obj/tests/fuzz/fuzz_%.o,$(FUZZ_TARGETS)) \
+            $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/fuzz/*.c))
+
+$(FUZZ_BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) -Itests/suite -Itests/fuzz $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $^ -o $@ -ljansson -lz -lcrypto -lcunit -lm
+
+fuzz: $(FUZZ_BINS)
+	tests/fuzz/run-fuzz.sh $(FUZZ_RUNS)
+
+$(BUILD)/obj/tests/fuzz/%.o: CPPFLAGS += -Itests/suite -Itests/fuzz
+$(BUILD)/replay-%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/obj/tests/fuzz/replay_main.o \
+                   $(BUILD)/obj/tests/fuzz/fuzz_common.o $(BUILD)/obj/tests/suite/fixtures.o \
+                   $(BUILD)/libnnsimd-models.a
+	$(CC) $(LDFLAGS) $^ -o $@ -fopenmp -lcunit -ljansson -lz -lcrypto -lm
+
+$(BUILD)/memcheck-readers: $(BUILD)/obj/tests/fuzz/memcheck_readers.o $(BUILD)/libnnsimd-models.a
+	$(CC) $(LDFLAGS) $^ -o $@ -fopenmp -ljansson -lz -lcrypto -lm
+
+check-long: all $(BUILD)/memcheck-readers $(patsubst %,$(BUILD)/replay-%,$(FUZZ_TARGETS))
+	tools/check-long.sh
+	$(MAKE) fuzz
+
+-include $(shell find $(FUZZ_BUILD)/obj -name '*.d' 2>/dev/null)
+
 $(BUILD)/nnsimd.pc: tools/nnsimd.pc.in
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@LIBS@|$(LIBS)|' $< > $@
 
@@ -178,6 +226,7 @@ install: $(BUILD)/libnnsimd.a $(BUILD)/libnnsimd.so $(BUILD)/nnsimd $(BUILD)/nns
 	ln -sf libnnsimd.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libnnsimd.so
 	install -m 644 $(BUILD)/nnsimd.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
 	install -m 755 $(BUILD)/nnsimd $(DESTDIR)$(PREFIX)/bin/
+	install -D -m 755 tools/report.py $(DESTDIR)$(PREFIX)/share/nnsimd/report.py
 
 clean:
 	rm -rf build

@@ -6,7 +6,7 @@
 
 /* A subcommand: argv[0] is its name. Returns the exit status. */
 typedef int cli_cmd(int argc, char **argv);
-cli_cmd cmd_info, cmd_verify, cmd_train;
+cli_cmd cmd_info, cmd_verify, cmd_train, cmd_report;
 
 /* Applies --isa NAME (NULL: keep NNSIMD_ISA or the detected ISA). On an
  * unknown or unsupported ISA, prints one line naming the CPU's best ISA

@@ -12,6 +12,7 @@ static const struct {
     {"info", cmd_info, "describe the CPU, its ISAs and which variant each kernel runs"},
     {"verify", cmd_verify, "check every kernel variant against its reference and bound"},
     {"train", cmd_train, "train a model end to end (mlp on MNIST)"},
+    {"report", cmd_report, "tables and PNG figures from result folders; compare two"},
 };
 
 static void usage(FILE *out)

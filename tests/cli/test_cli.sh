@@ -48,6 +48,8 @@ expect_exit 2 "unknown kernel" "$NNSIMD" verify --kernel nosuch
 expect_exit 0 "--help" "$NNSIMD" --help
 expect_exit 0 "info --help" "$NNSIMD" info --help
 expect_exit 0 "verify --help" "$NNSIMD" verify --help
+expect_exit 0 "report --help" "$NNSIMD" report --help
+expect_exit 2 "report of a missing folder" "$NNSIMD" report /nonexistent/results
 
 out=$("$NNSIMD" verify --quick --kernel gelu)
 check "verify --kernel gelu passes" $?
