@@ -196,7 +196,9 @@ $(FUZZ_BUILD)/obj/%.o: %.c
 $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB_OBJ)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $^ -o $@ -ljansson -lz -lcrypto -lcunit -lm
 
-fuzz: $(FUZZ_BINS)
+fuzz:
+	@tools/install-deps.sh fuzz
+	@$(MAKE) --no-print-directory $(FUZZ_BINS)
 	tests/fuzz/run-fuzz.sh $(FUZZ_RUNS)
 
 $(BUILD)/obj/tests/fuzz/%.o: CPPFLAGS += -Itests/suite -Itests/fuzz
@@ -208,9 +210,11 @@ $(BUILD)/replay-%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(BUILD)/obj/tests/fuzz/repl
 $(BUILD)/memcheck-readers: $(BUILD)/obj/tests/fuzz/memcheck_readers.o $(BUILD)/libnnsimd-models.a
 	$(CC) $(LDFLAGS) $^ -o $@ -fopenmp -ljansson -lz -lcrypto -lm
 
-check-long: all $(BUILD)/memcheck-readers $(patsubst %,$(BUILD)/replay-%,$(FUZZ_TARGETS))
+check-long:
+	@tools/install-deps.sh fuzz
+	@$(MAKE) --no-print-directory all $(BUILD)/memcheck-readers $(patsubst %,$(BUILD)/replay-%,$(FUZZ_TARGETS))
 	tools/check-long.sh
-	$(MAKE) fuzz
+	@$(MAKE) --no-print-directory fuzz
 
 -include $(shell find $(FUZZ_BUILD)/obj -name '*.d' 2>/dev/null)
 

@@ -4,7 +4,8 @@
  *   B32_T256_H4_D32  the IMDb transformer's attention (C = 128), lengths
  *                    drawn uniformly from [T/4, T] with a fixed seed, as
  *                    padded reviews are (this shape alone is ragged);
- *   B1/B2/B4_T512_H4_D64  long sequences (C = 256), full lengths.
+ *   B1/B2/B4_T512_H4_D64  long sequences (C = 256), full lengths;
+ *   B1_T1024_H4_D64       longer still: the FMA-peak target's shape.
  * q, k and v are packed in one (B,T,3C) buffer (ld = 3C), as the model's
  * qkv projection writes them; inputs uniform in [-1, 1] from fixed seeds.
  * Not causal (an encoder).
@@ -29,7 +30,8 @@
 #include <string.h>
 
 #define ATT_SHAPES                                                                         \
-    4, {{{32, 256, 4, 32}}, {{1, 512, 4, 64}}, {{2, 512, 4, 64}}, {{4, 512, 4, 64}}}
+    5, {{{32, 256, 4, 32}}, {{1, 512, 4, 64}}, {{2, 512, 4, 64}}, {{4, 512, 4, 64}},         \
+        {{1, 1024, 4, 64}}}
 
 typedef struct att_ctx {
     size_t b, t, h, d, c;

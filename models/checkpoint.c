@@ -85,3 +85,53 @@ st_file *nns_ckpt_open(const char *path, char *err, size_t err_len)
     }
     return f;
 }
+
+size_t nns_param_count(const nns_param_tensor *t)
+{
+    size_t n = 1;
+    for (int i = 0; i < t->rank; i++) n *= t->dims[i];
+    return n;
+}
+
+int nns_ckpt_save_groups(const char *path, const nns_param_tensor *t, size_t n,
+                         const char *const *prefix, const float *const *buf, size_t ngroups,
+                         const char *const *meta, size_t n_meta, char *err, size_t err_len)
+{
+    size_t total = n * ngroups;
+    st_entry *e = calloc(total ? total : 1, sizeof *e);
+    char (*names)[96] = calloc(total ? total : 1, sizeof *names);
+    int rc = -1;
+    if (!e || !names) {
+        snprintf(err, err_len, "%s: out of memory", path);
+    } else {
+        for (size_t g = 0, k = 0; g < ngroups; g++)
+            for (size_t i = 0; i < n; i++, k++) {
+                snprintf(names[k], sizeof names[k], "%s%s", prefix[g], t[i].name);
+                e[k] = (st_entry){names[k], "F32", t[i].rank, {t[i].dims[0], t[i].dims[1]},
+                                  buf[g] + t[i].offset};
+            }
+        rc = nns_ckpt_save(path, e, total, meta, n_meta, err, err_len);
+    }
+    free(e);
+    free(names);
+    return rc;
+}
+
+int nns_ckpt_load_groups(const st_file *f, const char *path, const nns_param_tensor *t, size_t n,
+                         const char *const *prefix, float *const *buf, size_t ngroups, char *err,
+                         size_t err_len)
+{
+    for (size_t g = 0; g < ngroups; g++)
+        for (size_t i = 0; i < n; i++) {
+            char name[96];
+            size_t count = 0, want = nns_param_count(&t[i]);
+            snprintf(name, sizeof name, "%s%s", prefix[g], t[i].name);
+            const float *p = st_f32(f, name, &count);
+            if (!p || count != want) {
+                snprintf(err, err_len, "%s: tensor %s %s", path, name, p ? "has the wrong size" : "missing");
+                return -1;
+            }
+            memcpy(buf[g] + t[i].offset, p, want * sizeof(float));
+        }
+    return 0;
+}

@@ -199,10 +199,14 @@ static int gunzip(const char *path, const unsigned char *in, size_t n, char **ou
     z_stream zs;
     memset(&zs, 0, sizeof zs);
     if (inflateInit2(&zs, 15 + 16) != Z_OK) return fail(err, err_len, path, "zlib cannot start");
-    /* The last member's ISIZE (the size mod 2^32) sizes the first try. */
+    /* The last member's ISIZE (the size mod 2^32) sizes the first try, but
+     * it is only a claim of the file: never above what deflate can expand
+     * n bytes to (1032:1), so a damaged trailer cannot ask for gigabytes. */
     size_t cap = n >= 4 ? ((size_t)in[n - 4] | (size_t)in[n - 3] << 8 | (size_t)in[n - 2] << 16 |
                            (size_t)in[n - 1] << 24) + 1
                         : 0;
+    size_t most = n < (SIZE_MAX - 65536) / 1032 ? n * 1032 + 65536 : SIZE_MAX;
+    if (cap > most) cap = most;
     if (cap < 65536) cap = 65536;
     char *buf = malloc(cap);
     size_t used = 0, pos = 0;
@@ -301,6 +305,13 @@ static int load_json(const char *path, nns_imdb *out, char *err, size_t err_len)
         if (rc) return -1;
     } else {
         json = raw, jlen = n;
+    }
+    /* Invalid UTF-8 named as such (jansson would call it malformed JSON). */
+    size_t bad = nns_utf8_invalid_at(json, jlen);
+    if (bad < jlen) {
+        free(json);
+        return fail(err, err_len, path, "invalid UTF-8 at byte %zu%s", bad,
+                    gz ? " of the decompressed text" : "");
     }
     json_error_t je;
     json_t *root = json_loadb(json, jlen, 0, &je);
@@ -418,15 +429,28 @@ static int list_folder(const char *dir, review_file **files, size_t *count, char
         if (p[0] == '.' || !ends_with(p, ".txt")) continue;
         review_file f;
         if (number(&p, '_', &f.id) || number(&p, '.', &f.rating) || strcmp(p, "txt") != 0) {
-            rc = fail(err, err_len, dir, "%s is not an <id>_<rating>.txt review name", e->d_name);
+            /* The name as one line: control bytes as \xNN. */
+            char shown[4 * 64 + 4];
+            size_t at = 0, i = 0;
+            for (; e->d_name[i] && i < 64; i++) {
+                unsigned char c = (unsigned char)e->d_name[i];
+                if (c < 0x20 || c == 0x7f) at += (size_t)snprintf(shown + at, 5, "\\x%02x", c);
+                else shown[at++] = (char)c;
+            }
+            snprintf(shown + at, sizeof shown - at, "%s", e->d_name[i] ? "..." : "");
+            rc = fail(err, err_len, dir, "%s is not an <id>_<rating>.txt review name", shown);
             break;
         }
         void *q = *files;
-        if (grow(&q, &cap, *count + 1, sizeof **files) || !(f.name = strdup(e->d_name))) {
+        if (grow(&q, &cap, *count + 1, sizeof **files)) {
             rc = fail(err, err_len, dir, "out of memory");
             break;
         }
-        *files = q;
+        *files = q; /* grown, maybe moved: keep it before anything else can fail */
+        if (!(f.name = strdup(e->d_name))) {
+            rc = fail(err, err_len, dir, "out of memory");
+            break;
+        }
         (*files)[(*count)++] = f;
     }
     if (!rc && errno) rc = fail(err, err_len, dir, "cannot list the folder: %s", strerror(errno));

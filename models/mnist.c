@@ -115,7 +115,8 @@ static int idx_open(idx_file *f, const char *dir, const char *stem, uint32_t mag
     if (!f->gz)
         return fail(err, len, f->path, "cannot open: %s",
                     errno ? strerror(errno) : "out of memory");
-    gzbuffer(f->gz, 256 * 1024);
+    /* Big buffers for the big files, zlib's 8 KiB for small ones. */
+    gzbuffer(f->gz, st.st_size > 256 * 1024 ? 256 * 1024 : 8 * 1024);
     if (gz_name && gzdirect(f->gz))
         return fail(err, len, f->path, "not in gzip format (the name ends in .gz)");
 

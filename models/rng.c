@@ -1,6 +1,7 @@
 /* xoshiro256** seeded by splitmix64, as its authors recommend. */
 #include "rng.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,6 +33,13 @@ float nns_rng_uniform(nns_rng *r, float lo, float hi)
 {
     float u = (float)(nns_rng_next(r) >> 40) * 0x1p-24f;
     return lo + (hi - lo) * u;
+}
+
+float nns_rng_normal(nns_rng *r)
+{
+    double u1 = (double)((nns_rng_next(r) >> 11) + 1) * 0x1p-53; /* (0, 1] */
+    double u2 = (double)(nns_rng_next(r) >> 11) * 0x1p-53;       /* [0, 1) */
+    return (float)(sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2));
 }
 
 uint64_t nns_rng_below(nns_rng *r, uint64_t n)

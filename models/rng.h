@@ -15,6 +15,8 @@ void nns_rng_seed(nns_rng *r, uint64_t seed);
 uint64_t nns_rng_next(nns_rng *r);
 /* Uniform in [lo, hi) from the top 24 bits (every float of the grid equally likely). */
 float nns_rng_uniform(nns_rng *r, float lo, float hi);
+/* Standard normal (Box-Muller in double, the cosine branch; two draws). */
+float nns_rng_normal(nns_rng *r);
 /* Uniform integer in [0, n), without modulo bias (Lemire's method). */
 uint64_t nns_rng_below(nns_rng *r, uint64_t n);
 /* A uniformly random permutation of idx[0..n) in place (Fisher-Yates). */

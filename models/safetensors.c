@@ -3,11 +3,13 @@
 #include "safetensors.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define ST_MAX_RANK 8
@@ -38,6 +40,21 @@ static st_file *fail(st_file *f, char *err, size_t len, const char *path, const 
     va_end(ap);
     st_close(f);
     return NULL;
+}
+
+/* s for a one-line message: control bytes (a JSON key may hold a newline)
+ * as \xNN, cut at 64 bytes with "...". Returns out. */
+static const char *printable(const char *s, char *out, size_t len)
+{
+    size_t at = 0, i = 0;
+    for (; s[i] && i < 64 && at + 5 < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == 0x7f) at += (size_t)snprintf(out + at, len - at, "\\x%02x", c);
+        else out[at++] = (char)c;
+    }
+    if (s[i] && at + 4 <= len) memcpy(out + at, "...", 3), at += 3;
+    out[at] = '\0';
+    return out;
 }
 
 static int by_begin(const void *a, const void *b)
@@ -84,10 +101,23 @@ st_file *st_open(const char *path, char *err, size_t err_len)
 {
     FILE *fp = fopen(path, "rb");
     if (!fp) return fail(NULL, err, err_len, path, "cannot open: %s", strerror(errno));
+    struct stat sb;
+    if (fstat(fileno(fp), &sb) != 0) {
+        int e = errno;
+        fclose(fp);
+        return fail(NULL, err, err_len, path, "cannot stat: %s", strerror(e));
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        fclose(fp);
+        return fail(NULL, err, err_len, path, "%s",
+                    S_ISDIR(sb.st_mode) ? "is a folder, not a file" : "not a regular file");
+    }
     unsigned char len8[8];
     if (fread(len8, 1, 8, fp) != 8) {
         fclose(fp);
-        return fail(NULL, err, err_len, path, "truncated: no 8-byte header length");
+        if (sb.st_size == 0) return fail(NULL, err, err_len, path, "empty file");
+        return fail(NULL, err, err_len, path, "truncated: %lld bytes, no 8-byte header length",
+                    (long long)sb.st_size);
     }
     uint64_t hlen = 0;
     for (int i = 7; i >= 0; i--) hlen = hlen << 8 | len8[i];
@@ -98,7 +128,8 @@ st_file *st_open(const char *path, char *err, size_t err_len)
     long size = ftell(fp);
     if (size < 8 || hlen > (uint64_t)size - 8) {
         fclose(fp);
-        return fail(NULL, err, err_len, path, "header length %llu exceeds the file (%ld bytes)",
+        return fail(NULL, err, err_len, path,
+                    "truncated or not safetensors: header length %llu exceeds the file (%ld bytes)",
                     (unsigned long long)hlen, size);
     }
     st_file *f = calloc(1, sizeof *f);
@@ -134,11 +165,17 @@ st_file *st_open(const char *path, char *err, size_t err_len)
     const char *key;
     json_t *val;
     json_object_foreach(root, key, val) {
+        char shown[300];
         if (strcmp(key, "__metadata__") == 0) {
             const char *mk;
             json_t *mv;
+            if (!json_is_object(val)) {
+                json_decref(root);
+                return fail(f, err, err_len, path, "__metadata__ is not an object");
+            }
             json_object_foreach(val, mk, mv) if (!json_is_string(mv)) {
-                fail(NULL, err, err_len, path, "__metadata__ value '%s' is not a string", mk);
+                fail(NULL, err, err_len, path, "__metadata__ value '%s' is not a string",
+                     printable(mk, shown, sizeof shown));
                 json_decref(root);
                 st_close(f);
                 return NULL;
@@ -148,7 +185,8 @@ st_file *st_open(const char *path, char *err, size_t err_len)
         }
         const char *why = parse_entry(&f->tensors[f->count], key, val);
         if (why) {
-            fail(NULL, err, err_len, path, "tensor '%s' %s", key, why); /* key lives in root */
+            /* key lives in root */
+            fail(NULL, err, err_len, path, "tensor '%s' %s", printable(key, shown, sizeof shown), why);
             json_decref(root);
             st_close(f);
             return NULL;
@@ -160,13 +198,18 @@ st_file *st_open(const char *path, char *err, size_t err_len)
     qsort(f->tensors, f->count, sizeof *f->tensors, by_begin);
     size_t at = 0;
     for (size_t i = 0; i < f->count; i++) {
+        char shown[300];
         if (f->tensors[i].begin != at)
             return fail(f, err, err_len, path, "tensor '%s' starts at byte %zu, expected %zu",
-                        f->tensors[i].name, f->tensors[i].begin, at);
+                        printable(f->tensors[i].name, shown, sizeof shown), f->tensors[i].begin, at);
         at = f->tensors[i].end;
     }
-    if (at != dlen)
-        return fail(f, err, err_len, path, "tensors end at byte %zu of %zu data bytes", at, dlen);
+    if (at > dlen)
+        return fail(f, err, err_len, path,
+                    "truncated: the tensors need %zu data bytes, the file holds %zu", at, dlen);
+    if (at < dlen)
+        return fail(f, err, err_len, path, "%zu stray bytes after the last tensor's data",
+                    dlen - at);
     return f;
 }
 
@@ -274,36 +317,83 @@ static char *build_header(const st_entry **sorted, size_t n, const char *const *
     return out;
 }
 
+/* Writes the file's bytes to fp, flushes and fsyncs it; 0 or -1 (errno). */
+static int write_body(FILE *fp, const char *header, size_t hlen, const st_entry **sorted, size_t n)
+{
+    unsigned char len8[8];
+    for (int i = 0; i < 8; i++) len8[i] = (unsigned char)((uint64_t)hlen >> (8 * i));
+    int ok = fwrite(len8, 1, 8, fp) == 8 && fwrite(header, 1, hlen, fp) == hlen;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = fwrite(sorted[i]->data, 1, entry_bytes(sorted[i]), fp) == entry_bytes(sorted[i]);
+    ok = fflush(fp) == 0 && ok;
+    ok = fsync(fileno(fp)) == 0 && ok;
+    return ok ? 0 : -1;
+}
+
+/* The new file is written where no one sees it and renamed over `path` only
+ * once complete and on disk, so `path` always holds a whole file, the old
+ * or the new, whenever the process is killed. Where Linux allows it
+ * (O_TMPFILE) the file has no name while it is written and is linked to the
+ * temporary name just before the rename, so a kill leaves no stray file
+ * either (but in the two system calls between link and rename); elsewhere a
+ * named temporary file is written. The folder is fsynced after the rename. */
 int st_write(const char *path, const st_entry *t, size_t n, const char *const *meta,
              size_t n_meta, char *err, size_t err_len)
 {
+    char tmp[4096], dir[4096];
+    int len = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    const char *slash = strrchr(path, '/');
+    if (len < 0 || (size_t)len >= sizeof tmp)
+        return snprintf(err, err_len, "%s: cannot write: path too long", path), -1;
+    if (!slash) snprintf(dir, sizeof dir, ".");
+    else if (slash == path) snprintf(dir, sizeof dir, "/");
+    else snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
     const st_entry **sorted = malloc((n ? n : 1) * sizeof *sorted);
     if (!sorted) return snprintf(err, err_len, "%s: out of memory", path), -1;
     for (size_t i = 0; i < n; i++) sorted[i] = &t[i];
     qsort(sorted, n, sizeof *sorted, by_name);
     size_t hlen = 0;
     char *header = build_header(sorted, n, meta, n_meta, &hlen);
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *fp = header ? fopen(tmp, "wb") : NULL;
-    int ok = fp != NULL;
-    if (ok) {
-        unsigned char len8[8];
-        for (int i = 0; i < 8; i++) len8[i] = (unsigned char)((uint64_t)hlen >> (8 * i));
-        ok = fwrite(len8, 1, 8, fp) == 8 && fwrite(header, 1, hlen, fp) == hlen;
-        for (size_t i = 0; ok && i < n; i++)
-            ok = fwrite(sorted[i]->data, 1, entry_bytes(sorted[i]), fp) == entry_bytes(sorted[i]);
-        ok = fflush(fp) == 0 && ok;
-        ok = fsync(fileno(fp)) == 0 && ok;
-        ok = fclose(fp) == 0 && ok;
+    int ok = 0, named = 0, saved = ENOMEM, try_named = header != NULL;
+#ifdef O_TMPFILE
+    if (header) {
+        int fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+        FILE *fp = fd >= 0 ? fdopen(fd, "wb") : NULL;
+        if (fd >= 0 && !fp) close(fd);
+        if (fp) {
+            int wrote = write_body(fp, header, hlen, sorted, n) == 0, linked = 0;
+            saved = errno;
+            if (wrote) {
+                char self[64];
+                snprintf(self, sizeof self, "/proc/self/fd/%d", fileno(fp));
+                unlink(tmp); /* a stale file of an earlier process with our id */
+                linked = linkat(AT_FDCWD, self, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) == 0;
+                if (!linked) saved = errno;
+            }
+            int closed = fclose(fp) == 0;
+            if (!closed && wrote && linked) saved = errno;
+            named = linked;
+            ok = wrote && linked && closed;
+            /* Written but not linkable (no /proc): write a named file
+             * instead; a failed write is final. */
+            try_named = wrote && !linked;
+        }
     }
-    int saved = errno;
-    if (ok && rename(tmp, path) != 0) {
-        ok = 0;
+#endif
+    if (try_named) {
+        FILE *fp = fopen(tmp, "wb");
+        named = fp != NULL;
+        ok = fp && write_body(fp, header, hlen, sorted, n) == 0;
         saved = errno;
+        if (fp && fclose(fp) != 0 && ok) ok = 0, saved = errno;
+    }
+    if (ok && rename(tmp, path) != 0) ok = 0, saved = errno;
+    if (ok) { /* the rename itself on disk: fsync the folder (best effort) */
+        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) fsync(dfd), close(dfd);
     }
     if (!ok) {
-        if (fp) unlink(tmp);
+        if (named) unlink(tmp);
         snprintf(err, err_len, "%s: cannot write: %s", path, header ? strerror(saved) : "out of memory");
     }
     free(header);

@@ -252,10 +252,16 @@ nns_vocab *nns_vocab_build(const char *const *text, const size_t *len, const uin
              INT32_MAX);
         return NULL;
     }
+    /* A text of b bytes holds at most (b + 1) / 2 words: a table for 65,536
+     * words at most to start with (it grows), less for a few short texts. */
+    size_t text_bytes = 0;
+    for (size_t r = 0; r < count && text_bytes < (size_t)1 << 17; r++)
+        if (!use || use[r]) text_bytes += len[r] < (size_t)1 << 17 ? len[r] : (size_t)1 << 17;
     table t;
     char *arena = NULL;
     size_t used = 0, cap = 0;
-    if (table_init(&t, 1 << 16)) return fail(err, err_len, "out of memory"), NULL;
+    if (table_init(&t, text_bytes < (size_t)1 << 17 ? text_bytes / 2 + 1 : (size_t)1 << 16))
+        return fail(err, err_len, "out of memory"), NULL;
     for (size_t r = 0; r < count; r++) {
         if (use && !use[r]) continue;
         const unsigned char *s = (const unsigned char *)text[r];
@@ -273,7 +279,7 @@ nns_vocab *nns_vocab_build(const char *const *text, const size_t *len, const uin
                 continue;
             }
             if (used + wl + 1 > cap) {
-                size_t nc = cap ? cap : 1 << 20;
+                size_t nc = cap ? cap : 1 << 12;
                 while (nc < used + wl + 1) nc *= 2;
                 char *a = realloc(arena, nc);
                 if (!a) {

@@ -1,5 +1,7 @@
 /* JSON-lines training log and progress display. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include "train_log.h"
 
 #include <errno.h>

@@ -9,6 +9,7 @@
 #include "mnist.h"
 #include "rng.h"
 #include "train_log.h"
+#include "train_loop.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -59,38 +60,31 @@ static void pixel_stats(const nns_mnist *m, size_t count, float *mean, float *st
     *std = (float)sqrt(s2 / (double)n - (s / (double)n) * (s / (double)n));
 }
 
-/* Mean loss and accuracy over a dataset, in batches. */
-static int evaluate(nns_mlp *m, const dataset *d, double *loss, double *acc)
+/* The run's pieces the shared loop calls back. */
+typedef struct mlp_run {
+    nns_mlp *m;
+    const nns_mlp_train_opts *o;
+    const dataset *tr, *ev;
+    float mean, std;
+    uint64_t schedule_steps; /* the cosine's length: every epoch's steps */
+    float *bx;
+    int32_t *by;
+} mlp_run;
+
+static const float *eval_logits(void *ctx, size_t at, size_t n)
 {
-    size_t classes = m->cfg.dims[m->cfg.nlayers], correct = 0;
-    double total = 0;
-    for (size_t at = 0; at < d->count; at += m->batch) {
-        size_t n = d->count - at < m->batch ? d->count - at : m->batch;
-        float l;
-        if (nns_mlp_forward(m, d->x + at * d->dim, n) != NNS_OK ||
-            nns_cross_entropy_fwd_bwd(&l, NULL, m->x[m->cfg.nlayers], d->y + at, n, classes, -1) != NNS_OK)
-            return -1;
-        total += (double)l * (double)n;
-        for (size_t i = 0; i < n; i++) {
-            const float *z = m->x[m->cfg.nlayers] + i * classes;
-            size_t best = 0;
-            for (size_t k = 1; k < classes; k++)
-                if (z[k] > z[best]) best = k;
-            correct += (int32_t)best == d->y[at + i];
-        }
-    }
-    *loss = total / (double)d->count;
-    *acc = (double)correct / (double)d->count;
-    return 0;
+    mlp_run *r = ctx;
+    if (nns_mlp_forward(r->m, r->ev->x + at * r->ev->dim, n) != NNS_OK) return NULL;
+    return r->m->x[r->m->cfg.nlayers];
 }
 
-/* The training state a checkpoint carries besides the tensors. */
-typedef struct run_state {
-    uint64_t step;
-    int epoch;          /* 1-based epoch in progress */
-    size_t position;    /* next index into the epoch's permutation */
-    nns_rng epoch_rng;  /* the generator before this epoch's shuffle */
-} run_state;
+/* Mean loss and accuracy over the evaluation set, in batches. */
+static int evaluate(void *ctx, double *loss, double *acc)
+{
+    mlp_run *r = ctx;
+    return nns_evaluate(r, eval_logits, r->ev->y, r->ev->count, r->m->batch,
+                        r->m->cfg.dims[r->m->cfg.nlayers], loss, acc);
+}
 
 static const char *opt_name(nns_optimizer o)
 {
@@ -105,47 +99,61 @@ static void config_string(const nns_mlp *m, char *out, size_t len)
     if (at < len) snprintf(out + at, len - at, " %s", m->cfg.act == NNS_ACT_GELU ? "gelu" : "relu");
 }
 
-static int save_checkpoint(const char *path, const nns_mlp *m, const nns_mlp_train_opts *o,
-                           const run_state *s, float mean, float std, char *err, size_t err_len)
+/* The model's tensors (weight, bias per layer) in the checkpoint's terms. */
+static void param_tensors(const nns_mlp *m, nns_param_tensor *t)
 {
-    size_t nt = 2 * m->cfg.nlayers;
-    st_entry t[3 * 2 * NNS_MLP_MAX_LAYERS];
-    char names[3 * 2 * NNS_MLP_MAX_LAYERS][64];
-    const char *prefix[3] = {"", "optimizer.exp_avg.", "optimizer.exp_avg_sq."};
+    for (size_t i = 0; i < 2 * m->cfg.nlayers; i++) {
+        size_t l = i / 2, out = m->cfg.dims[l + 1], in = m->cfg.dims[l];
+        nns_mlp_tensor_name(m, i, t[i].name, sizeof t[i].name);
+        t[i].offset = i % 2 ? m->b_off[l] : m->w_off[l];
+        t[i].rank = i % 2 ? 1 : 2;
+        t[i].dims[0] = out;
+        t[i].dims[1] = i % 2 ? 0 : in;
+    }
+}
+
+/* The tensor groups: parameters, then the optimizer's state. */
+static size_t groups(const nns_mlp_train_opts *o, const char **prefix)
+{
+    prefix[0] = "";
+    prefix[1] = o->optimizer == NNS_OPT_SGD ? "optimizer.momentum_buffer." : "optimizer.exp_avg.";
+    prefix[2] = "optimizer.exp_avg_sq.";
+    return o->optimizer == NNS_OPT_SGD ? 2 : 3;
+}
+
+static int save_checkpoint(const char *path, const nns_mlp *m, const nns_mlp_train_opts *o,
+                           const nns_run_state *s, float mean, float std, char *err, size_t err_len)
+{
+    nns_param_tensor t[2 * NNS_MLP_MAX_LAYERS];
+    const char *prefix[3];
     const float *buf[3] = {m->params, m->m, m->v};
-    if (o->optimizer == NNS_OPT_SGD) prefix[1] = "optimizer.momentum_buffer.";
-    size_t groups = o->optimizer == NNS_OPT_SGD ? 2 : 3, n = 0;
-    for (size_t g = 0; g < groups; g++)
-        for (size_t i = 0; i < nt; i++, n++) {
-            char base[32];
-            size_t l = i / 2, out = m->cfg.dims[l + 1], in = m->cfg.dims[l];
-            nns_mlp_tensor_name(m, i, base, sizeof base);
-            snprintf(names[n], sizeof names[n], "%s%s", prefix[g], base);
-            t[n] = (st_entry){names[n], "F32", i % 2 ? 1 : 2, {out, i % 2 ? 0 : in},
-                              buf[g] + (i % 2 ? m->b_off[l] : m->w_off[l])};
-        }
-    char config[128], step[32], epoch[16], pos[32], seed[32], rng[65], smean[32], sstd[32], lr[32],
-        wd[32];
+    size_t ng = groups(o, prefix);
+    param_tensors(m, t);
+    char config[128], smean[32], sstd[32], lr[32], wd[32];
+    nns_run_meta rm;
     config_string(m, config, sizeof config);
-    snprintf(step, sizeof step, "%" PRIu64, s->step);
-    snprintf(epoch, sizeof epoch, "%d", s->epoch);
-    snprintf(pos, sizeof pos, "%zu", s->position);
-    snprintf(seed, sizeof seed, "%" PRIu64, o->seed);
-    nns_rng_format(&s->epoch_rng, rng);
+    nns_run_state_format(s, o->seed, &rm);
     snprintf(smean, sizeof smean, "%.9g", (double)mean);
     snprintf(sstd, sizeof sstd, "%.9g", (double)std);
     snprintf(lr, sizeof lr, "%.9g", (double)o->lr);
     snprintf(wd, sizeof wd, "%.9g", (double)o->weight_decay);
-    const char *meta[] = {"model", "mlp", "config", config, "step", step, "epoch", epoch,
-                          "position", pos, "seed", seed, "rng", rng, "normalize_mean", smean,
-                          "normalize_std", sstd, "optimizer", opt_name(o->optimizer), "lr", lr,
-                          "weight_decay", wd};
-    return nns_ckpt_save(path, t, n, meta, sizeof meta / sizeof meta[0] / 2, err, err_len);
+    const char *meta[] = {"model", "mlp", "config", config, "step", rm.step, "epoch", rm.epoch,
+                          "position", rm.position, "seed", rm.seed, "rng", rm.rng,
+                          "normalize_mean", smean, "normalize_std", sstd,
+                          "optimizer", opt_name(o->optimizer), "lr", lr, "weight_decay", wd};
+    return nns_ckpt_save_groups(path, t, 2 * m->cfg.nlayers, prefix, buf, ng, meta,
+                                sizeof meta / sizeof meta[0] / 2, err, err_len);
+}
+
+static int save_cb(void *ctx, const char *path, const nns_run_state *s, char *err, size_t err_len)
+{
+    mlp_run *r = ctx;
+    return save_checkpoint(path, r->m, r->o, s, r->mean, r->std, err, err_len);
 }
 
 /* Restores tensors and state; the model shape and optimizer must match. */
-static int load_checkpoint(const char *path, nns_mlp *m, const nns_mlp_train_opts *o, run_state *s,
-                           char *err, size_t err_len)
+static int load_checkpoint(const char *path, nns_mlp *m, const nns_mlp_train_opts *o,
+                           nns_run_state *s, char *err, size_t err_len)
 {
     st_file *f = nns_ckpt_open(path, err, err_len);
     if (!f) return -1;
@@ -159,31 +167,13 @@ static int load_checkpoint(const char *path, nns_mlp *m, const nns_mlp_train_opt
     } else if (!opt || strcmp(opt, opt_name(o->optimizer)) != 0) {
         snprintf(err, err_len, "%s: written with optimizer %s, not %s", path, opt ? opt : "?",
                  opt_name(o->optimizer));
-    } else if (!st_meta(f, "rng") || nns_rng_parse(&s->epoch_rng, st_meta(f, "rng")) != 0 ||
-               !st_meta(f, "step") || !st_meta(f, "epoch") || !st_meta(f, "position")) {
-        snprintf(err, err_len, "%s: training state missing from the metadata", path);
-    } else {
-        s->step = strtoull(st_meta(f, "step"), NULL, 10);
-        s->epoch = atoi(st_meta(f, "epoch"));
-        s->position = strtoull(st_meta(f, "position"), NULL, 10);
-        const char *prefix[3] = {"", o->optimizer == NNS_OPT_SGD ? "optimizer.momentum_buffer." : "optimizer.exp_avg.",
-                                 "optimizer.exp_avg_sq."};
+    } else if (nns_run_state_load(f, path, s, err, err_len) == 0) {
+        nns_param_tensor t[2 * NNS_MLP_MAX_LAYERS];
+        const char *prefix[3];
         float *buf[3] = {m->params, m->m, m->v};
-        rc = 0;
-        for (size_t g = 0; rc == 0 && g < (o->optimizer == NNS_OPT_SGD ? 2u : 3u); g++)
-            for (size_t i = 0; rc == 0 && i < 2 * m->cfg.nlayers; i++) {
-                char base[32], name[64];
-                size_t l = i / 2, count = 0, want = i % 2 ? m->cfg.dims[l + 1] : m->cfg.dims[l + 1] * m->cfg.dims[l];
-                nns_mlp_tensor_name(m, i, base, sizeof base);
-                snprintf(name, sizeof name, "%s%s", prefix[g], base);
-                const float *p = st_f32(f, name, &count);
-                if (!p || count != want) {
-                    snprintf(err, err_len, "%s: tensor %s %s", path, name, p ? "has the wrong size" : "missing");
-                    rc = -1;
-                } else {
-                    memcpy(buf[g] + (i % 2 ? m->b_off[l] : m->w_off[l]), p, want * sizeof(float));
-                }
-            }
+        size_t ng = groups(o, prefix);
+        param_tensors(m, t);
+        rc = nns_ckpt_load_groups(f, path, t, 2 * m->cfg.nlayers, prefix, buf, ng, err, err_len);
     }
     st_close(f);
     return rc;
@@ -206,6 +196,22 @@ static nns_status optimizer_step(nns_mlp *m, const nns_mlp_train_opts *o, float 
     return nns_adam_step(m->params, m->m, m->v, m->grads, m->nparams, &c, step);
 }
 
+/* One step on the examples idx[0..n) of the training set. */
+static nns_status train_step(void *ctx, const uint32_t *idx, size_t n, uint64_t step, float *loss,
+                             float *lr)
+{
+    mlp_run *r = ctx;
+    const dataset *tr = r->tr;
+    for (size_t i = 0; i < n; i++) {
+        memcpy(r->bx + i * tr->dim, tr->x + (size_t)idx[i] * tr->dim, tr->dim * sizeof *r->bx);
+        r->by[i] = tr->y[idx[i]];
+    }
+    *lr = step_lr(r->o, step, r->schedule_steps);
+    nns_status st = nns_mlp_forward_backward(r->m, r->bx, r->by, n, loss);
+    if (st == NNS_OK) st = optimizer_step(r->m, r->o, *lr, step);
+    return st;
+}
+
 int nns_train_mlp(const nns_mlp_train_opts *o)
 {
     char err[512], dir[4096];
@@ -213,7 +219,6 @@ int nns_train_mlp(const nns_mlp_train_opts *o)
     dataset tr = {0}, ev = {0};
     nns_mlp m = {0};
     nns_train_log log = {0};
-    uint32_t *perm = NULL;
     int rc = 1;
     if (nns_data_dir(o->data, "mnist", nns_mnist_looks_like, dir, sizeof dir, err, sizeof err) != 0 ||
         nns_mnist_load(dir, "train", &train, err, sizeof err) != 0 ||
@@ -226,8 +231,7 @@ int nns_train_mlp(const nns_mlp_train_opts *o)
     pixel_stats(&train, ntrain, &mean, &std);
     if (make_set(&tr, &train, 0, ntrain, mean, std) != 0 ||
         make_set(&ev, o->holdout ? &train : &test, o->holdout ? ntrain : 0,
-                 o->holdout ? HOLDOUT : test.count, mean, std) != 0 ||
-        !(perm = malloc(ntrain * sizeof *perm))) {
+                 o->holdout ? HOLDOUT : test.count, mean, std) != 0) {
         fprintf(stderr, "nnsimd train mlp: out of memory for the data\n");
         goto out;
     }
@@ -237,7 +241,7 @@ int nns_train_mlp(const nns_mlp_train_opts *o)
         fprintf(stderr, "nnsimd train mlp: %s\n", err);
         goto out;
     }
-    run_state s = {.step = 0, .epoch = 1, .position = 0};
+    nns_run_state s = {.step = 0, .epoch = 1, .position = 0};
     nns_rng rng;
     nns_rng_seed(&rng, o->seed);
     nns_mlp_init(&m, &rng);
@@ -270,79 +274,21 @@ int nns_train_mlp(const nns_mlp_train_opts *o)
             "isa %s, evaluating on %s\n", config, m.nparams, opt_name(o->optimizer), o->batch,
             o->epochs, total, o->threads, o->threads == 1 ? "" : "s", nns_isa_name(isa),
             o->holdout ? "the last 5,000 training images" : "the test set");
-    double train_time = 0, eval_loss = 0, eval_acc = 0;
-    int evaluated = 0;
-    float *bx = malloc(o->batch * tr.dim * sizeof *bx);
-    int32_t *by = malloc(o->batch * sizeof *by);
-    if (!bx || !by) {
-        free(bx), free(by);
+    mlp_run run = {&m, o, &tr, &ev, mean, std, per_epoch * (uint64_t)o->epochs,
+                   malloc(o->batch * tr.dim * sizeof(float)), malloc(o->batch * sizeof(int32_t))};
+    if (!run.bx || !run.by) {
+        free(run.bx), free(run.by);
         fprintf(stderr, "nnsimd train mlp: out of memory\n");
         goto out;
     }
-    for (; s.epoch <= o->epochs && (!o->max_steps || s.step < o->max_steps); s.epoch++, s.position = 0) {
-        /* The epoch's order: the generator's state before the shuffle is
-         * what a checkpoint stores, so a resumed run shuffles the same. */
-        rng = s.epoch_rng;
-        for (size_t i = 0; i < ntrain; i++) perm[i] = (uint32_t)i;
-        nns_rng_shuffle(&rng, perm, ntrain);
-        double t0 = nns_now();
-        while (s.position < ntrain && (!o->max_steps || s.step < o->max_steps)) {
-            size_t n = ntrain - s.position < o->batch ? ntrain - s.position : o->batch;
-            for (size_t i = 0; i < n; i++) {
-                memcpy(bx + i * tr.dim, tr.x + (size_t)perm[s.position + i] * tr.dim, tr.dim * sizeof *bx);
-                by[i] = tr.y[perm[s.position + i]];
-            }
-            float loss, lr = step_lr(o, s.step + 1, per_epoch * (uint64_t)o->epochs);
-            nns_status st = nns_mlp_forward_backward(&m, bx, by, n, &loss);
-            if (st == NNS_OK) st = optimizer_step(&m, o, lr, s.step + 1);
-            if (st != NNS_OK) {
-                fprintf(stderr, "nnsimd train mlp: step %" PRIu64 ": %s\n", s.step + 1, nns_status_str(st));
-                goto done;
-            }
-            if (!isfinite(loss)) {
-                fprintf(stderr, "nnsimd train mlp: step %" PRIu64 ": the loss is %g; stopping%s\n",
-                        s.step + 1, (double)loss, o->save ? " (the last checkpoint is kept)" : "");
-                goto done;
-            }
-            s.step++;
-            s.position += n;
-            nns_log_step(&log, s.step, s.epoch, loss, lr);
-            if (o->save && o->save_every && s.step % o->save_every == 0 &&
-                save_checkpoint(o->save, &m, o, &s, mean, std, err, sizeof err) != 0) {
-                fprintf(stderr, "nnsimd train mlp: %s\n", err);
-                goto done;
-            }
-        }
-        double dt = nns_now() - t0;
-        train_time += dt;
-        if (evaluate(&m, &ev, &eval_loss, &eval_acc) != 0) {
-            fprintf(stderr, "nnsimd train mlp: evaluation failed\n");
-            goto done;
-        }
-        evaluated = 1;
-        nns_log_epoch(&log, s.epoch, eval_loss, eval_acc, dt);
-        if (s.position >= ntrain) { /* the next epoch starts from the generator after this shuffle */
-            run_state next = {s.step, s.epoch + 1, 0, rng};
-            if (o->save && save_checkpoint(o->save, &m, o, &next, mean, std, err, sizeof err) != 0) {
-                fprintf(stderr, "nnsimd train mlp: %s\n", err);
-                goto done;
-            }
-            s.epoch_rng = rng;
-        } else if (o->save && save_checkpoint(o->save, &m, o, &s, mean, std, err, sizeof err) != 0) {
-            fprintf(stderr, "nnsimd train mlp: %s\n", err);
-            goto done;
-        }
-    }
-    if (!evaluated && evaluate(&m, &ev, &eval_loss, &eval_acc) != 0) goto done;
-    nns_log_close(&log);
-    printf("%s accuracy: %.4f (%zu/%zu), train time %.1f s\n", o->holdout ? "validation" : "test",
-           eval_acc, (size_t)llround(eval_acc * (double)ev.count), ev.count, train_time);
-    rc = 0;
-done:
-    free(bx), free(by);
+    nns_loop loop = {.who = "nnsimd train mlp", .ntrain = ntrain, .batch = o->batch,
+                     .epochs = o->epochs, .max_steps = o->max_steps, .save_every = o->save_every,
+                     .save = o->save, .holdout = o->holdout, .ctx = &run, .step = train_step,
+                     .evaluate = evaluate, .eval_count = ev.count, .save_fn = save_cb};
+    rc = nns_train_loop(&loop, &s, &log);
+    free(run.bx), free(run.by);
 out:
     nns_log_close(&log);
-    free(perm);
     nns_mlp_free(&m);
     free_set(&tr), free_set(&ev);
     nns_mnist_free(&train), nns_mnist_free(&test);

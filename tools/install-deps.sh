@@ -1,8 +1,9 @@
 #!/bin/sh
 # Installs the Debian packages nnsimd needs to build and test.
-# Usage: tools/install-deps.sh [test|run|all]
+# Usage: tools/install-deps.sh [test|run|fuzz|all]
 #   test: build + native tests + emulated tests (qemu-user, aarch64 cross)
 #   run:  test + what `make run` uses (Google Benchmark tools, scipy)
+#   fuzz: test + `make fuzz` and `make check-long` (clang-14, libFuzzer, valgrind)
 # As root it runs apt-get; otherwise it prints the exact command and stops.
 set -eu
 
@@ -11,8 +12,8 @@ case "$profile" in
     -h|--help)
         sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
         exit 0 ;;
-    test|run|all) ;;
-    *) echo "install-deps: unknown profile '$profile' (test, run or all)" >&2; exit 2 ;;
+    test|run|fuzz|all) ;;
+    *) echo "install-deps: unknown profile '$profile' (test, run, fuzz or all)" >&2; exit 2 ;;
 esac
 
 native="make gcc g++ libbenchmark-dev libhwloc-dev libcpuid-dev libcunit1-dev

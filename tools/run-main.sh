@@ -9,26 +9,26 @@ JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 MIN_TIME=${NNSIMD_BENCH_MIN_TIME:-0.1}
 
 echo "nnsimd make run: build, info, verify (seconds), the kernel benchmarks"
-echo "(${MIN_TIME}s each, several minutes in all), then one epoch of the MNIST MLP"
-echo "(seconds to a minute)."
+echo "(${MIN_TIME}s each, several minutes in all), one epoch of the MNIST MLP"
+echo "(seconds to a minute), then a short IMDb transformer run (a few minutes)."
 echo
-echo "=== [1/5] build"
+echo "=== [1/6] build"
 make -j"$JOBS" all >/dev/null
 cpu_id=$(build/nnsimd info --json | sed -n 's/^ *"cpu_id": "\(.*\)",$/\1/p')
 out=results/$cpu_id/run
 mkdir -p "$out"
 
-echo "=== [2/5] nnsimd info"
+echo "=== [2/6] nnsimd info"
 build/nnsimd info
 build/nnsimd info --json >"$out/info.json"
 
 echo
-echo "=== [3/5] nnsimd verify"
+echo "=== [3/6] nnsimd verify"
 build/nnsimd verify
 build/nnsimd verify --json >"$out/verify.json"
 
 echo
-echo "=== [4/5] benchmarks (build/nnsimd-bench --benchmark_min_time=$MIN_TIME)"
+echo "=== [4/6] benchmarks (build/nnsimd-bench --benchmark_min_time=$MIN_TIME)"
 build/nnsimd-bench --benchmark_min_time="$MIN_TIME" \
     --benchmark_out="$out/bench.json" --benchmark_out_format=json
 echo
@@ -44,9 +44,16 @@ python3 tools/bench_summary.py "$out/bench.json"
     python3 tools/bench_summary.py "$out/bench.json" --markdown
 } >"$out/summary.md"
 echo
-echo "=== [5/5] MNIST MLP, one epoch (784-512-512-10 ReLU, AdamW, batch 128, $JOBS threads)"
+echo "=== [5/6] MNIST MLP, one epoch (784-512-512-10 ReLU, AdamW, batch 128, $JOBS threads)"
 # the data: NNSIMD_DATA if set, else data/ (filled by `make data` if absent)
 [ -n "${NNSIMD_DATA:-}" ] || [ -d data/mnist ] || tools/fetch-data.sh
 build/nnsimd train mlp --epochs 1 --threads "$JOBS" --log "$out/mlp-1epoch.jsonl" | tee "$out/mlp-1epoch.txt"
 echo
-echo "written: $out/{info,verify,bench}.json, $out/summary.md, $out/mlp-1epoch.{jsonl,txt}"
+echo "=== [6/6] IMDb transformer, a short run: 250 steps on 4,000 training reviews, accuracy on"
+echo "    2,500 held-out training reviews (not the test set; the full run is in README.md)"
+[ -n "${NNSIMD_DATA:-}" ] || [ -d data/imdb ] || tools/fetch-data.sh
+build/nnsimd train transformer --train-subset 4000 --holdout --epochs 2 --threads "$JOBS" \
+    --log "$out/transformer-short.jsonl" | tee "$out/transformer-short.txt"
+echo
+echo "written: $out/{info,verify,bench}.json, $out/summary.md, $out/mlp-1epoch.{jsonl,txt},"
+echo "         $out/transformer-short.{jsonl,txt}"

@@ -2,8 +2,9 @@
 # The whole test run behind `make test`: the CUnit suites natively, the
 # AVX-512 variants on SIMDe's portable AVX-512, again under ASan+UBSan,
 # under qemu as an AVX2-only CPU (Haswell) and as a CPU with neither AVX2
-# nor AVX-512 (Nehalem), the aarch64 build under qemu-aarch64 (NEON), and
-# the CLI's behaviour. Emulated runs use the lighter size sweep.
+# nor AVX-512 (Nehalem), the aarch64 build under qemu-aarch64 (NEON), the
+# CLI's behaviour, the bad-input corpus (ASan+UBSan build) and the
+# determinism / kill-and-resume test. Emulated runs use the lighter size sweep.
 # Under CI=true a run that cannot happen (qemu or cross tools missing) fails.
 set -u
 cd "$(dirname "$0")/.."
@@ -46,11 +47,14 @@ $MAKE -j"$JOBS" WERROR=1 all >/dev/null || { echo "native build failed"; exit 1;
 run "native" build/nnsimd-test
 run "avx512 on SIMDe (portable AVX-512)" build/nnsimd-test-avx512emu
 run "cli" tests/cli/test_cli.sh build/nnsimd
+run "determinism, kill and resume" tests/cli/test_determinism.sh build/nnsimd
 
 echo "=== build (ASan+UBSan)"
-$MAKE -j"$JOBS" WERROR=1 SAN=1 build/asan/nnsimd-test >/dev/null || { echo "sanitizer build failed"; exit 1; }
+$MAKE -j"$JOBS" WERROR=1 SAN=1 build/asan/nnsimd-test build/asan/nnsimd \
+    $(ls tests/bad-inputs/fuzz | sed 's|^|build/asan/replay-|') >/dev/null || { echo "sanitizer build failed"; exit 1; }
 run "native, ASan+UBSan" env ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 build/asan/nnsimd-test
+run "bad inputs (ASan+UBSan)" tests/cli/test_bad_inputs.sh build/asan/nnsimd build/asan
 
 if command -v qemu-x86_64 >/dev/null 2>&1; then
     run "qemu Haswell (avx2, no avx512)" env NNSIMD_CHECK_LIGHT=1 \

@@ -71,7 +71,36 @@ static inline float vf_hmax(vf a)
     return _mm_cvtss_f32(_mm_max_ss(s, _mm_movehdup_ps(s)));
 }
 
+/* Transposes the VF_LANES x VF_LANES block held in r[0..VF_LANES) (row i
+ * in r[i]) in place: afterwards r[j] holds lane j of every former row.
+ * Pure data movement (unpack, shuffle, permute), no arithmetic. */
+static inline void vf_transpose(vf r[VF_LANES])
+{
+    __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+    __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+    __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+    __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+    __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+    __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+    r[0] = _mm256_permute2f128_ps(s0, s4, 0x20), r[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
+    r[2] = _mm256_permute2f128_ps(s2, s6, 0x20), r[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
+    r[4] = _mm256_permute2f128_ps(s0, s4, 0x31), r[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
+    r[6] = _mm256_permute2f128_ps(s2, s6, 0x31), r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
+}
+
 /* erfc from SLEEF (1.5 ULP). */
 static inline vf vf_erfc(vf x) { return Sleef_erfcf8_u15avx2(x); }
+
+/* Non-temporal (streaming) store of a whole vector to p, which must be
+ * VF_STREAM_ALIGN-byte aligned: the line goes to memory without being
+ * read first (no write-allocate) and without evicting cached data. For
+ * outputs too large to stay in cache and not read by the same call (on
+ * a line just read it is slow on AMD); vf_stream_fence() after the last. */
+#define VF_HAS_STREAM 1
+#define VF_STREAM_ALIGN 32
+static inline void vf_stream(float *p, vf v) { _mm256_stream_ps(p, v); }
+static inline void vf_stream_fence(void) { _mm_sfence(); }
 
 #endif

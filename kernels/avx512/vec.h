@@ -71,7 +71,56 @@ static inline float vf_hmax(vf a)
     return _mm_cvtss_f32(_mm_max_ss(s, _mm_movehdup_ps(s)));
 }
 
+/* Transposes the VF_LANES x VF_LANES block held in r[0..VF_LANES) (row i
+ * in r[i]) in place: afterwards r[j] holds lane j of every former row.
+ * Pure data movement (unpack, shuffle, 128-bit lane shuffles). */
+static inline void vf_transpose(vf r[VF_LANES])
+{
+    __m512 t[16];
+#pragma GCC unroll 16
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);     /* per lane L: a[4L] b[4L] a[4L+1] b[4L+1] */
+        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]); /* a[4L+2] b[4L+2] a[4L+3] b[4L+3] */
+    }
+#pragma GCC unroll 16
+    for (int i = 0; i < 16; i += 4) { /* r[4k+m], lane L: column 4L+m of rows 4k..4k+3 */
+        r[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44);
+        r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xEE);
+        r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+        r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+    }
+/* 128-bit lanes [a[i0], a[i1], b[i2], b[i3]] (vshufi32x4: SIMDe 0.7.4, the
+ * emulated test build, names no float form). */
+#define NNS_SHUF128(a, b, imm)                                                            \
+    _mm512_castsi512_ps(_mm512_shuffle_i32x4(_mm512_castps_si512(a), _mm512_castps_si512(b), imm))
+#pragma GCC unroll 16
+    for (int m = 0; m < 4; m++) {
+        t[m] = NNS_SHUF128(r[m], r[4 + m], 0x44);     /* lanes 0, 1 */
+        t[4 + m] = NNS_SHUF128(r[m], r[4 + m], 0xEE); /* lanes 2, 3 */
+        t[8 + m] = NNS_SHUF128(r[8 + m], r[12 + m], 0x44);
+        t[12 + m] = NNS_SHUF128(r[8 + m], r[12 + m], 0xEE);
+    }
+#pragma GCC unroll 16
+    for (int m = 0; m < 4; m++) {
+        r[m] = NNS_SHUF128(t[m], t[8 + m], 0x88);
+        r[4 + m] = NNS_SHUF128(t[m], t[8 + m], 0xDD);
+        r[8 + m] = NNS_SHUF128(t[4 + m], t[12 + m], 0x88);
+        r[12 + m] = NNS_SHUF128(t[4 + m], t[12 + m], 0xDD);
+    }
+#undef NNS_SHUF128
+}
+
 /* erfc from SLEEF (1.5 ULP). */
 static inline vf vf_erfc(vf x) { return Sleef_erfcf16_u15avx512f(x); }
+
+/* Non-temporal (streaming) store of a whole vector to p, which must be
+ * VF_STREAM_ALIGN-byte aligned: the line goes to memory without being
+ * read first (no write-allocate) and without evicting cached data. For
+ * outputs too large to stay in cache and not read by the same call (on
+ * a line just read it is slow on AMD); vf_stream_fence() after the last. */
+#define VF_HAS_STREAM 1
+#define VF_STREAM_ALIGN 64
+static inline void vf_stream(float *p, vf v) { _mm512_stream_ps(p, v); }
+static inline void vf_stream_fence(void) { _mm_sfence(); }
 
 #endif

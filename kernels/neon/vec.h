@@ -71,7 +71,27 @@ static inline float vf_hsum(vf a)
 }
 static inline float vf_hmax(vf a) { return vmaxvq_f32(a); }
 
+/* Transposes the VF_LANES x VF_LANES block held in r[0..VF_LANES) (row i
+ * in r[i]) in place: afterwards r[j] holds lane j of every former row.
+ * Pure data movement (trn, combine). */
+static inline void vf_transpose(vf r[VF_LANES])
+{
+    float32x4x2_t a = vtrnq_f32(r[0], r[1]), b = vtrnq_f32(r[2], r[3]);
+    r[0] = vcombine_f32(vget_low_f32(a.val[0]), vget_low_f32(b.val[0]));
+    r[1] = vcombine_f32(vget_low_f32(a.val[1]), vget_low_f32(b.val[1]));
+    r[2] = vcombine_f32(vget_high_f32(a.val[0]), vget_high_f32(b.val[0]));
+    r[3] = vcombine_f32(vget_high_f32(a.val[1]), vget_high_f32(b.val[1]));
+}
+
 /* erfc from SLEEF (1.5 ULP). */
 static inline vf vf_erfc(vf x) { return Sleef_erfcf4_u15advsimd(x); }
+
+/* Streaming store: NEON's vst1q has no non-temporal form (STNP stores a
+ * pair, as a hint only), so VF_HAS_STREAM is 0 and the generic bodies keep
+ * their plain stores; vf_stream is a plain store so that code compiles. */
+#define VF_HAS_STREAM 0
+#define VF_STREAM_ALIGN 16
+static inline void vf_stream(float *p, vf v) { vst1q_f32(p, v); }
+static inline void vf_stream_fence(void) {}
 
 #endif

@@ -14,6 +14,8 @@
 #define SIMDE_ENABLE_NATIVE_ALIASES
 #include <simde/x86/avx512.h>
 #include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 static inline __m512 _mm512_maskz_loadu_ps(__mmask16 k, const void *p)
@@ -45,5 +47,37 @@ static inline __m512i nns_emu_mm512_cvtps_epi32(__m512 v)
 }
 #undef _mm512_cvtps_epi32
 #define _mm512_cvtps_epi32 nns_emu_mm512_cvtps_epi32
+
+/* FMA with one rounding, as the instruction: SIMDe 0.7.4 without a
+ * native FMA computes a*b + c with two (and -ffp-contract=off keeps them
+ * two), so the emulated variants would not give the hardware's bits. */
+static inline __m512 nns_emu_mm512_fmadd_ps(__m512 a, __m512 b, __m512 c)
+{
+    float x[16], y[16], z[16];
+    _mm512_storeu_ps(x, a), _mm512_storeu_ps(y, b), _mm512_storeu_ps(z, c);
+    for (int i = 0; i < 16; i++) x[i] = fmaf(x[i], y[i], z[i]);
+    return _mm512_loadu_ps(x);
+}
+static inline __m512 nns_emu_mm512_fnmadd_ps(__m512 a, __m512 b, __m512 c)
+{
+    float x[16], y[16], z[16];
+    _mm512_storeu_ps(x, a), _mm512_storeu_ps(y, b), _mm512_storeu_ps(z, c);
+    for (int i = 0; i < 16; i++) x[i] = fmaf(-x[i], y[i], z[i]);
+    return _mm512_loadu_ps(x);
+}
+#undef _mm512_fmadd_ps
+#define _mm512_fmadd_ps nns_emu_mm512_fmadd_ps
+#undef _mm512_fnmadd_ps
+#define _mm512_fnmadd_ps nns_emu_mm512_fnmadd_ps
+
+/* Non-temporal store (SIMDe 0.7.4 lacks it): a plain store, the same bits;
+ * a misaligned address aborts, as the instruction faults. */
+static inline void nns_emu_mm512_stream_ps(void *p, __m512 v)
+{
+    if ((uintptr_t)p & 63) abort();
+    _mm512_storeu_ps(p, v);
+}
+#undef _mm512_stream_ps
+#define _mm512_stream_ps nns_emu_mm512_stream_ps
 
 #endif

@@ -12,13 +12,31 @@
  *   s_k   = fl(fl(1/sqrt(d)) * dot(q, k_k)): the length-d dot product errs
  *           by d a_k, 1/sqrt(d) by 2 roundings (sqrt, division), the
  *           product by 1: |s^_k - s_k| <= (d + 3) a_k.
- *   exp(fl(s^_k - m)): the argument's rounding |s_k - m|, expf 1 ULP (2).
- *           theta_k = (d + 3) a_k + |s_k - m| + 2 bounds the relative
- *           error of each exponential as a perturbation of its argument.
+ *   exp(fl(s^_k - m)): the argument's rounding |s_k - m|, exp <= 2 ULP
+ *           (4: libm's expf is within 1, the SIMD variants' vf_exp within
+ *           2, measured 1.22).
+ *   The tiled order (FlashAttention's online softmax, kernels/generic/
+ *   attention.h) visits the keys ascending in tiles with a running max
+ *   m_j: key k's weight is exp(fl(s_k - m_j)) times the factors
+ *   alpha = exp(fl(m_{j'-1} - m_j')) of the R_k later tiles that raised
+ *   the max, each multiplied into the accumulated sum and out (one
+ *   rounding each). The argument roundings telescope: |s_k - m_j| +
+ *   sum |m_{j'-1} - m_j'| = |s_k - m| exactly as in one pass; each factor
+ *   adds its exp (4) and its product (1). A tile holds at least one key,
+ *   so R_k <= n - 1 - k (keys numbered ascending from 0); the one-pass
+ *   reference is R_k = 0. Using m_j in place of m shifts the scores by
+ *   the same float values the factors undo, so the computed result is
+ *   still the exact softmax of the perturbed scores.
+ *           theta_k = (d + 3) a_k + |s_k - m| + 4 + 5 (n - 1 - k) bounds
+ *           the relative error of each weight as a perturbation of its
+ *           argument, for the reference and any tiling alike.
  *   softmax: an argument perturbation theta_k moves p_k by
  *           p_k (theta_k + Theta), Theta = sum_k p_k theta_k; the sum of n
- *           positive terms adds (n - 1) and the division 1.
- *   out_c = sum_k p_k v_kc, a length-n dot product: n sum_k p_k |v_kc|.
+ *           positive terms adds (n - 1) in any order or blocking, and the
+ *           division 1 (the reference divides each p_k, the tiled order
+ *           divides the accumulated out: one rounding either way).
+ *   out_c = sum_k p_k v_kc, a length-n dot product in any order, FMA or
+ *      not: n sum_k p_k |v_kc| (the rescalings are in theta_k).
  *   => S(out_c) = sum_k p_k |v_kc| (theta_k + Theta + 2n)
  *      (normalized by sum_k p_k |v_kc|, not |out_c|, which may cancel).
  *   lse = fl(m + logf(sum)): logsumexp of the perturbed scores (Theta),
@@ -28,8 +46,15 @@
  *
  * Backward, the same row with g = dout_i, r = f_fwd / f_bwd (the forward's
  * bound carried in the backward's units):
- *   p_k = expf(fl(s^_k - lse_i)) with the given lse_i, which is within
- *      the forward's bound: phi_k = (d + 3) a_k + r S(lse) + |s_k - lse| + 2.
+ *   p_k = exp(fl(s^_k - lse_i)) with the given lse_i, which is within
+ *      the forward's bound, exp <= 2 ULP (4):
+ *      phi_k = (d + 3) a_k + r S(lse) + |s_k - lse| + 4.
+ *   The products below are FMA chains or not, in any order: the tiled
+ *   backward (query blocks outer, key tiles inner) accumulates dk, dv in
+ *   the caller's buffers over the query blocks (the same N_k roundings of
+ *   dk0, dv0 as the reference's row by row) and dq in a block-local sum
+ *   over all keys, added once; it scales ds by fl(scale) before both
+ *   products, which the "4" and "n + 3" below already count.
  *   D = g . out_i with the given out_i:
  *      eps_D = sum_c |g_c| r S(out_c) + d sum_c |g_c out_c|.
  *   dp_k = g . v_k: d sum_c |g_c v_kc|.
@@ -132,7 +157,8 @@ static void row_forward(att_row *r, const float *qi, const float *kb, const floa
     double big_theta = 0;
     for (size_t k = 0; k < n; k++) {
         r->p[k] = exp(r->sc[k] - r->m) / sum;
-        r->theta[k] = (double)(d + 3) * r->a[k] + fabs(r->sc[k] - r->m) + 2;
+        r->theta[k] = (double)(d + 3) * r->a[k] + fabs(r->sc[k] - r->m) + 4 +
+                      5.0 * (double)(n - 1 - k);
         big_theta += r->p[k] * r->theta[k];
     }
     for (size_t c = 0; c < d; c++) {
@@ -240,7 +266,7 @@ void chk_truth_attention_bwd(double *dq, double *dq_bound, double *dk, double *d
                     }
                     const double p = r.p[kk], ds = p * (dp - D);
                     const double phi = (double)(d + 3) * r.a[kk] + ratio * r.s_lse +
-                                       fabs(r.sc[kk] - r.lse) + 2;
+                                       fabs(r.sc[kk] - r.lse) + 4;
                     const double delta = fabs(ds) * (phi + 2) + p * ((double)d * mag + eps_d);
                     const double delta_floor =
                         FLT_MIN * (fabs(dp - D) + fabs(ds)) + p * floor_d;
@@ -288,8 +314,10 @@ typedef struct att_case {
 #define MAX_CASES 160
 
 /* t sweeps the checker's lengths up to 70 (every tail of 64-float
- * vectors, with 0 and 1) plus 200; d, h, the layout, causality and the
- * lengths cycle with coprime periods so every combination occurs. */
+ * vectors, with 0 and 1), then those within one of a multiple of 32 up to
+ * 300 (tails against the tiled variants' query blocks and key tiles, 32
+ * to 96, several tiles per row), plus 200; d, h, the layout, causality and
+ * the lengths cycle with coprime periods so every combination occurs. */
 static size_t make_cases(chk_ctx *c, att_case *cs)
 {
     static const size_t ds[] = {8, 16, 32, 64, 80}, odd_d[] = {1, 3, 13}, hs[] = {1, 2, 4};
@@ -297,7 +325,7 @@ static size_t make_cases(chk_ctx *c, att_case *cs)
     size_t nlen = chk_sweep(c, &len), nc = 0;
     for (size_t li = 0; li <= nlen && nc < MAX_CASES; li++) {
         size_t t = li < nlen ? len[li] : 200;
-        if (li < nlen && t > 70) continue;
+        if (li < nlen && t > 70 && (t > 300 || (t + 1) % 32 > 2)) continue;
         att_case *a = &cs[nc];
         memset(a, 0, sizeof *a);
         a->t = t;

@@ -146,6 +146,18 @@ void chk_truth_scale(const float *in, float s, size_t n, double *truth, double *
 
 /* ---- add ---- */
 
+/* A length whose output exceeds the L3, where add and scale switch to
+ * streaming stores (kernels/generic/elementwise.h), a path the sweep's
+ * sizes never reach: the L3 plus 1027 floats (a masked tail; the head
+ * that aligns the output is exercised by misaligning it). 0 (skip) if the
+ * L3 is over 256 MiB: the four arrays would not be a quick test. */
+static size_t big_len(void)
+{
+    size_t l3 = nns_cpu()->l3_bytes;
+    if (l3 == 0) l3 = (size_t)32 << 20; /* what the variants assume */
+    return l3 > ((size_t)256 << 20) ? 0 : l3 / sizeof(float) + 1027;
+}
+
 void chk_kernel_add(chk_ctx *c)
 {
     nns_add_fn *fn = chk_table(c)->add, *ref = chk_reference()->add;
@@ -189,6 +201,21 @@ void chk_kernel_add(chk_ctx *c)
         fn(w, w, w, n);
         snprintf(what, sizeof what, "add out==a==b n=%zu", n);
         chk_same_bits(c, what, w, y, n);
+        chk_case_done(c);
+    }
+    /* Past the L3 (streaming stores): one rounding, so the reference's
+     * bits, with the output at two misalignments. */
+    size_t n = big_len();
+    for (size_t k = 0; n && k < 2; k++) {
+        float *a = chk_alloc(c, n, 0), *b = chk_alloc(c, n, 5);
+        float *y = chk_alloc(c, n, k ? 3 : 0), *yr = chk_alloc(c, n, 0);
+        chk_fill(c, a, n, -1, 1);
+        chk_fill(c, b, n, -1, 1);
+        fn(y, a, b, n);
+        ref(yr, a, b, n);
+        snprintf(what, sizeof what, "add n=%zu (beyond the L3) out misaligned by %zu", n, k ? 3 : (size_t)0);
+        chk_guard(c, y, what);
+        chk_same_bits(c, what, y, yr, n);
         chk_case_done(c);
     }
 }
@@ -251,6 +278,21 @@ void chk_kernel_mean_pool_fwd(chk_ctx *c)
                  lengths ? "" : " (no lengths)");
         chk_guard(c, y, what);
         chk_compare(c, what, y, yr, t, bd, NULL, p.b * cc);
+        /* The API fixes the order (per column, from 0, in order of i, then
+         * one division): one float result, so a variant must give the
+         * reference's bits (NaN payloads aside: not compared with
+         * specials), and the same bits with the input at each of the 16
+         * float offsets in a 64-byte line ("same input, same bits"). */
+        if (li % 3 != 2) chk_same_bits(c, what, y, yr, p.b * cc);
+        size_t nin = p.b * p.t * cc;
+        float *moved = chk_alloc(c, nin + 15, 0), *ym = chk_alloc(c, p.b * cc, 0);
+        for (size_t m = 0; m < 16 && nin > 0; m++) {
+            memcpy(moved + m, in, nin * sizeof *in);
+            fn(ym, moved + m, lengths, p.b, p.t, cc);
+            snprintf(what, sizeof what, "mean_pool_fwd b=%zu t=%zu c=%zu input at offset %zu floats",
+                     p.b, p.t, cc, m);
+            chk_same_bits(c, what, ym, y, p.b * cc);
+        }
         chk_case_done(c);
     }
 }
@@ -415,6 +457,18 @@ void chk_kernel_scale(chk_ctx *c)
         snprintf(what, sizeof what, "scale in-place s=%g n=%zu", (double)s, n);
         chk_guard(c, w, what);
         chk_same_bits(c, what, w, y, n);
+        chk_case_done(c);
+    }
+    /* Past the L3 (streaming stores), as for add: the reference's bits. */
+    size_t n = big_len();
+    for (size_t k = 0; n && k < 2; k++) {
+        float *x = chk_alloc(c, n, 0), *y = chk_alloc(c, n, k ? 6 : 0), *yr = chk_alloc(c, n, 0);
+        chk_fill(c, x, n, -4, 4);
+        fn(y, x, -0.7f, n);
+        ref(yr, x, -0.7f, n);
+        snprintf(what, sizeof what, "scale n=%zu (beyond the L3) out misaligned by %zu", n, k ? 6 : (size_t)0);
+        chk_guard(c, y, what);
+        chk_same_bits(c, what, y, yr, n);
         chk_case_done(c);
     }
 }

@@ -1,7 +1,8 @@
 /* Checks of layer normalization: each variant against a double-precision
  * truth under the tolerance table, NaN/Inf positions against the
- * reference, guards around every output, and the reference backward
- * against central differences of a double forward.
+ * reference, guards around every output, "same input, same bits" at every
+ * misalignment (the row statistics are reductions), and the reference
+ * backward against central differences of a double forward.
  *
  * Error model of the forward (one row of C = c values x_k; u the unit
  * roundoff, U = 2^-24 for float; gamma_m = m u / (1 - m u); first-order
@@ -217,6 +218,14 @@ static void fill_rows(chk_ctx *c, float *x, size_t n, size_t cc, int mode)
     }
 }
 
+/* "Same input, same bits" (DESIGN.md): a copy of src[0..n) at `off`
+ * floats into `buf` (allocated with n + 15 floats), returned. */
+static float *moved(float *buf, const float *src, size_t n, size_t off)
+{
+    if (n) memcpy(buf + off, src, n * sizeof *src);
+    return buf + off;
+}
+
 typedef struct ln_shape {
     size_t n, c;
 } ln_shape;
@@ -280,6 +289,23 @@ void chk_kernel_layernorm_fwd(chk_ctx *c)
         chk_compare(c, what, mean, mean_r, tm, bm, NULL, n);
         snprintf(what + len, sizeof what - len, " rstd");
         chk_compare(c, what, rstd, rstd_r, tr, br, NULL, n);
+        /* Same input, same bits: the inputs and outputs at each of the 16
+         * float offsets in a 64-byte line (each array at its own) give the
+         * bits of the call above. */
+        float *xm = chk_alloc(c, nc + 15, 0), *wm = chk_alloc(c, cc + 15, 0);
+        float *bm_ = chk_alloc(c, cc + 15, 0), *ym = chk_alloc(c, nc + 15, 0);
+        float *mm = chk_alloc(c, n + 15, 0), *rm = chk_alloc(c, n + 15, 0);
+        for (size_t m = 0; m < 16; m++) {
+            float *y2 = ym + (m + 9) % 16, *mean2 = mm + (m + 12) % 16, *rstd2 = rm + (m + 15) % 16;
+            T->layernorm_fwd(y2, mean2, rstd2, moved(xm, x, nc, m), moved(wm, w, cc, (m + 3) % 16),
+                             moved(bm_, b, cc, (m + 6) % 16), n, cc, eps);
+            snprintf(what + len, sizeof what - len, " at offset %zu out", m);
+            chk_same_bits(c, what, y2, y, nc);
+            snprintf(what + len, sizeof what - len, " at offset %zu mean", m);
+            chk_same_bits(c, what, mean2, mean, n);
+            snprintf(what + len, sizeof what - len, " at offset %zu rstd", m);
+            chk_same_bits(c, what, rstd2, rstd, n);
+        }
         chk_case_done(c);
     }
 }
@@ -482,6 +508,26 @@ void chk_kernel_layernorm_bwd(chk_ctx *c)
         chk_compare(c, what, dw, dw_r, tw, bw, NULL, cc);
         snprintf(what + len, sizeof what - len, " dbias");
         chk_compare(c, what, db, db_r, tb, bb, NULL, cc);
+        /* Same input, same bits, at each of the 16 float offsets (each
+         * array at its own; the gradients start from din0, dw0, db0). */
+        float *xm = chk_alloc(c, nc + 15, 0), *gm = chk_alloc(c, nc + 15, 0);
+        float *wm = chk_alloc(c, cc + 15, 0), *mm = chk_alloc(c, n + 15, 0);
+        float *rm = chk_alloc(c, n + 15, 0), *dim = chk_alloc(c, nc + 15, 0);
+        float *dwm = chk_alloc(c, cc + 15, 0), *dbm = chk_alloc(c, cc + 15, 0);
+        for (size_t m = 0; m < 16; m++) {
+            float *din2 = moved(dim, din0, nc, (m + 5) % 16);
+            float *dw2 = moved(dwm, dw0, cc, (m + 10) % 16);
+            float *db2 = moved(dbm, db0, cc, (m + 15) % 16);
+            T->layernorm_bwd(din2, dw2, db2, moved(gm, g, nc, (m + 3) % 16), moved(xm, x, nc, m),
+                             moved(wm, w, cc, (m + 6) % 16), moved(mm, mean, n, (m + 9) % 16),
+                             moved(rm, rstd, n, (m + 12) % 16), n, cc);
+            snprintf(what + len, sizeof what - len, " at offset %zu din", m);
+            chk_same_bits(c, what, din2, din, nc);
+            snprintf(what + len, sizeof what - len, " at offset %zu dweight", m);
+            chk_same_bits(c, what, dw2, dw, cc);
+            snprintf(what + len, sizeof what - len, " at offset %zu dbias", m);
+            chk_same_bits(c, what, db2, db, cc);
+        }
         chk_case_done(c);
     }
     if (chk_isa(c) == NNS_ISA_SCALAR) layernorm_fd(c);

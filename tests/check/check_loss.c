@@ -1,8 +1,9 @@
 /* Checks of the loss family (cross-entropy, MSE): each variant against a
  * double-precision truth under the tolerance table, NaN/Inf against the
- * reference, the loss-only call (gradient NULL) against the full one, and
- * the reference gradient against central differences of the reference
- * loss.
+ * reference, the loss-only call (gradient NULL) against the full one,
+ * "same input, same bits" for cross-entropy at every misalignment (its
+ * row maxima and sums are reductions), and the reference gradient against
+ * central differences of the reference loss.
  *
  * Error models. S is in units of U = 2^-24; every float operation rounds
  * with |fl(y) - y| <= U |y| (plus U FLT_MIN below FLT_MIN: the floor).
@@ -28,6 +29,10 @@
  *       S_g = |r| + 3|q_j| + (p_j / c)(|z_j| + 5 + H)
  *     with the floor FLT_MIN (absolute: an exp that flushes its subnormal
  *     results moves p_j by less than FLT_MIN).
+ *     A variant may form q_j = e_j fl(fl(1/c) / s) for j != t (no division
+ *     per logit): fl(1/c), the division and the product are again three
+ *     roundings on top of e_j's (|z_j| + 4) and s's H, |q_j| (|z_j| + 7 +
+ *     H) <= 3|q_j| + (p_j / c)(|z_j| + 5 + H) to first order: the same S_g.
  *   Terms with p_j = 0 (z_j = -inf, a masked logit) contribute nothing.
  *
  * MSE over n elements, d_i = p_i - y_i, loss = sum d_i^2 / n:
@@ -188,6 +193,22 @@ static void ce_case(chk_ctx *c, size_t li, size_t n, size_t v)
     snprintf(what, sizeof what, "cross_entropy loss-only n=%zu v=%zu", n, v);
     chk_same_bits(c, what, loss2, loss, 1);
     chk_guard(c, loss2, what);
+    /* Same input, same bits: logits, targets and gradient at each of the
+     * 16 float offsets in a 64-byte line (each at its own) give the loss
+     * and gradient bits of the first call. */
+    float *xm = chk_alloc(c, nv + 15, 0), *dm = chk_alloc(c, nv + 15, 0);
+    int32_t *tm = (int32_t *)chk_alloc(c, n + 15, 0);
+    for (size_t m = 0; m < 16; m++) {
+        float *x2 = xm + m, *d2 = dm + (m + 5) % 16, l2;
+        int32_t *t2 = tm + (m + 10) % 16;
+        if (nv) memcpy(x2, x, nv * sizeof *x), memcpy(d2, d0, nv * sizeof *d0);
+        if (n) memcpy(t2, tg, n * sizeof *tg);
+        fn(&l2, d2, x2, t2, n, v, ii);
+        snprintf(what, sizeof what, "cross_entropy n=%zu v=%zu at offset %zu loss", n, v, m);
+        chk_same_bits(c, what, &l2, loss, 1);
+        snprintf(what, sizeof what, "cross_entropy n=%zu v=%zu at offset %zu dlogits", n, v, m);
+        chk_same_bits(c, what, d2, d, nv);
+    }
     chk_case_done(c);
 }
 
@@ -290,6 +311,19 @@ void chk_kernel_mse_fwd_bwd(chk_ctx *c)
         fn(loss2, NULL, p, y, n);
         snprintf(what, sizeof what, "mse loss-only n=%zu", n);
         chk_same_bits(c, what, loss2, loss, 1);
+        /* Same input, same bits: pred and target moved to each of the 16
+         * float offsets in a 64-byte line (target at another one) must give
+         * the loss of the first call. */
+        float *mp = chk_alloc(c, n + 15, 0), *my = chk_alloc(c, n + 15, 0);
+        for (size_t m = 0; m < 16; m++) {
+            float r;
+            size_t my_off = (m + 7) % 16;
+            memcpy(mp + m, p, n * sizeof *p);
+            memcpy(my + my_off, y, n * sizeof *y);
+            fn(&r, NULL, mp + m, my + my_off, n);
+            snprintf(what, sizeof what, "mse loss n=%zu at offsets %zu, %zu floats", n, m, my_off);
+            chk_same_bits(c, what, &r, loss, 1);
+        }
         chk_case_done(c);
     }
     if (chk_isa(c) != NNS_ISA_SCALAR) return;

@@ -48,19 +48,25 @@ static const chk_tolerance table[] = {
      "one product s * x: a single rounding, |err| <= U |t| exactly"},
     {"attention_fwd", 2,
      "out_c: sum_k p_k|v_kc| (th_k + Th + 2n); lse: Th + n-1 + 2 log(sum) + |lse|; "
-     "th_k = (d+3) a_k + |s_k - m| + 2, a_k = sum_c |q_c k_kc|/sqrt(d), Th = sum_k p_k th_k",
+     "th_k = (d+3) a_k + |s_k - m| + 4 + 5(n-1-k), a_k = sum_c |q_c k_kc|/sqrt(d), "
+     "Th = sum_k p_k th_k",
      "first-order (check_attention.c): a score is a length-d dot (d) times the rounded "
-     "1/sqrt(d) (3), exp's argument s-m rounded and expf 1 ULP (2); an argument error th_k "
-     "moves p_k by th_k + Th; sum of n positives (n-1), division 1, out's length-n dot (n); "
-     "lse adds logf's ULP and one addition. Normalized by sum p|v|, not |out|; x2 for "
-     "second-order terms"},
+     "1/sqrt(d) (3), exp's argument s-m rounded and exp <= 2 ULP (4); covers the one-pass "
+     "reference and the tiled online softmax alike: keys ascending in tiles, the running max's "
+     "argument roundings telescope to |s_k - m|, and each of the <= n-1-k later rescalings "
+     "of the sum and out by exp(m_old - m_new) adds its exp (4) and product (1); an argument "
+     "error th_k moves p_k by th_k + Th; sum of n positives in any order (n-1), division 1 "
+     "(of p or of the accumulated out), out's length-n dot (n); lse adds logf's ULP and one "
+     "addition. Normalized by sum p|v|, not |out|; x2 for second-order terms"},
     {"attention_bwd", 2,
      "dv: N(|dv0| + sum_i p|g|) + sum_i p|g|(ph+1); dk: N(|dk0| + sc sum_i|ds q|) + "
      "sc sum_i(4|ds q| + De|q|); dq: |dq| + sc sum_k((n+3)|ds k| + De|k|)",
-     "first-order (check_attention.c): p = exp(s - lse) errs by ph = (d+3)a + |s-lse| + 2 + "
-     "the forward's lse bound; ds = p(dp - D) by De = |ds|(ph+2) + p(d sum|g v| + e_D), e_D "
-     "the length-d dot g.out plus the forward's out bound; then the products and the "
-     "accumulation over the N rows that see a key (n keys for dq); x2 for second-order terms"},
+     "first-order (check_attention.c): p = exp(s - lse) (exp <= 2 ULP) errs by ph = (d+3)a + "
+     "|s-lse| + 4 + the forward's lse bound; ds = p(dp - D) by De = |ds|(ph+2) + "
+     "p(d sum|g v| + e_D), e_D the length-d dot g.out plus the forward's out bound; then the "
+     "products in any order, FMA or not, and the accumulation over the N rows that see a key "
+     "(n keys for dq): row by row (reference) or tiled with dk, dv summed across query blocks "
+     "in place and dq per block, added once; x2 for second-order terms"},
     {"cross_entropy_fwd_bwd", 2,
      "loss: (sum_i S_i + (c-1) sum_i l_i)/c + 2 loss, S_i = H + 4 log s + |z_t| + l_i, "
      "H = (V-1) + sum_j p_j (|z_j| + 4); dlogits: |r| + 3|q| + p_j (|z_j| + 5 + H)/c",

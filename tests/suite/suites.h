@@ -22,6 +22,7 @@ int register_fixtures_attention_suite(void);
 int register_api_loss_optim_suite(void);
 int register_fixtures_loss_optim_suite(void);
 int register_imdb_suite(void);
+int register_transformer_suite(void);
 
 /* Marks `test` inactive (CUnit 2.1-3 has no "skipped") and says why. */
 void skip_test(CU_pTest test, const char *suite, const char *why);

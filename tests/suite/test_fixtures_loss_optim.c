@@ -13,7 +13,8 @@
  * operations (reference/optim.c), so it should also agree bit for bit with
  * the torch that made the fixtures (an AVX2 build); how many elements do is
  * printed, not asserted, since another torch build (no FMA) may differ by
- * a rounding. */
+ * a rounding. The optimizer replays run every ISA's variant the CPU
+ * supports (scalar, avx2, avx512, neon), each under the same bounds. */
 #include "suites.h"
 
 #include "check_loss.h"
@@ -149,8 +150,24 @@ static void replay_close(replay *r)
 static const char *const sgd_stems[] = {"optim_sgd_plain", "optim_sgd_momentum_dampening",
                                         "optim_sgd_nesterov", "optim_sgd_weight_decay"};
 
-static void test_sgd_vs_torch(void)
+/* The ISAs whose variant of kernel k runs here: scalar (the reference),
+ * then every ISA with a native variant the CPU supports. */
+static size_t replay_isas(size_t k, nns_isa out[NNS_ISA_COUNT])
 {
+    size_t m = 0;
+    for (int i = 0; i < NNS_ISA_COUNT; i++) {
+        const nns_kernel_table *t = nns_kernels_for((nns_isa)i);
+        if (t && nns_kernel_present(t, k) && nns_isa_supported((nns_isa)i)) out[m++] = (nns_isa)i;
+    }
+    return m;
+}
+
+/* Every variant: the same replay, the same bounds; its bit agreement with
+ * torch printed per ISA (the SIMD variants follow the reference's
+ * operations, so they agree where the reference does). */
+static void sgd_replay(nns_isa isa)
+{
+    nns_sgd_fn *step = nns_kernels_for(isa)->sgd_step;
     fixture_stats st = {0};
     bits_stats bs = {0};
     for (size_t s = 0; s < sizeof sgd_stems / sizeof sgd_stems[0]; s++) {
@@ -167,7 +184,7 @@ static void test_sgd_vs_torch(void)
             snprintf(gn, sizeof gn, "grad%d", k);
             const float *g = fixture_f32(f, gn, n);
             if (!g) break;
-            nns_sgd_step__scalar(r.p, r.a, g, n, &cfg, (uint64_t)k);
+            step(r.p, r.a, g, n, &cfg, (uint64_t)k);
             chk_truth_sgd_step(&cfg, (uint64_t)k, g, n, r.tp, r.sp, r.ta, r.sa);
             compare_state(f, sgd_stems[s], "param", k, NNS_K_sgd_step, r.p, r.tp, r.sp, n, &st, &bs);
             if (cfg.momentum != 0.0f)
@@ -177,14 +194,25 @@ static void test_sgd_vs_torch(void)
         replay_close(&r);
         st_close(f);
     }
-    fixture_report("sgd_step", &st);
-    printf("\n    sgd_step: %zu of %zu elements bit-identical to torch\n", bs.same, bs.total);
+    char name[48];
+    snprintf(name, sizeof name, "sgd_step/%s", nns_isa_name(isa));
+    fixture_report(name, &st);
+    printf("\n    %s: %zu of %zu elements bit-identical to torch", name, bs.same, bs.total);
+}
+
+static void test_sgd_vs_torch(void)
+{
+    nns_isa isas[NNS_ISA_COUNT];
+    size_t nisa = replay_isas(NNS_K_sgd_step, isas);
+    for (size_t i = 0; i < nisa; i++) sgd_replay(isas[i]);
+    printf("\n");
 }
 
 static const char *const adam_stems[] = {"optim_adam", "optim_adam_weight_decay", "optim_adamw"};
 
-static void test_adam_vs_torch(void)
+static void adam_replay(nns_isa isa)
 {
+    nns_adam_fn *step = nns_kernels_for(isa)->adam_step;
     fixture_stats st = {0};
     bits_stats bs = {0};
     for (size_t s = 0; s < sizeof adam_stems / sizeof adam_stems[0]; s++) {
@@ -201,7 +229,7 @@ static void test_adam_vs_torch(void)
             snprintf(gn, sizeof gn, "grad%d", k);
             const float *g = fixture_f32(f, gn, n);
             if (!g) break;
-            nns_adam_step__scalar(r.p, r.a, r.b, g, n, &cfg, (uint64_t)k);
+            step(r.p, r.a, r.b, g, n, &cfg, (uint64_t)k);
             chk_truth_adam_step(&cfg, (uint64_t)k, g, n, r.tp, r.sp, r.ta, r.sa, r.tb, r.sb);
             compare_state(f, adam_stems[s], "param", k, NNS_K_adam_step, r.p, r.tp, r.sp, n, &st,
                           &bs);
@@ -211,8 +239,18 @@ static void test_adam_vs_torch(void)
         replay_close(&r);
         st_close(f);
     }
-    fixture_report("adam_step", &st);
-    printf("\n    adam_step: %zu of %zu elements bit-identical to torch\n", bs.same, bs.total);
+    char name[48];
+    snprintf(name, sizeof name, "adam_step/%s", nns_isa_name(isa));
+    fixture_report(name, &st);
+    printf("\n    %s: %zu of %zu elements bit-identical to torch", name, bs.same, bs.total);
+}
+
+static void test_adam_vs_torch(void)
+{
+    nns_isa isas[NNS_ISA_COUNT];
+    size_t nisa = replay_isas(NNS_K_adam_step, isas);
+    for (size_t i = 0; i < nisa; i++) adam_replay(isas[i]);
+    printf("\n");
 }
 
 int register_fixtures_loss_optim_suite(void)

@@ -36,7 +36,7 @@ int main(int argc, char **argv)
         register_api_attention_suite() ||
         register_fixtures_attention_suite() ||
         register_api_loss_optim_suite() || register_fixtures_loss_optim_suite() ||
-        register_imdb_suite()) {
+        register_imdb_suite() || register_transformer_suite()) {
         fprintf(stderr, "nnsimd-test: cannot register suites: %s\n", CU_get_error_msg());
         CU_cleanup_registry();
         return 2;

@@ -74,6 +74,22 @@ static void test_atomic_replace(void)
     snprintf(path, sizeof path, "%s/nodir/x.safetensors", dir);
     CU_ASSERT_EQUAL(st_write(path, &t, 1, NULL, 0, err, sizeof err), -1);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "nodir/x.safetensors: cannot write"));
+    /* Replacing a file leaves only the new file in the folder. */
+    char sub[96], cmd[400];
+    snprintf(sub, sizeof sub, "%s/replace", dir);
+    snprintf(cmd, sizeof cmd, "mkdir -p %.80s", sub);
+    CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+    char file[128];
+    snprintf(file, sizeof file, "%.80s/x.safetensors", sub);
+    CU_ASSERT_EQUAL(st_write(file, &t, 1, NULL, 0, err, sizeof err), 0);
+    w = 2;
+    CU_ASSERT_EQUAL(st_write(file, &t, 1, NULL, 0, err, sizeof err), 0);
+    st_file *f = st_open(file, err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    CU_ASSERT_EQUAL(st_f32(f, "w", NULL)[0], 2);
+    st_close(f);
+    snprintf(cmd, sizeof cmd, "test \"$(ls -A %.80s)\" = x.safetensors", sub);
+    CU_ASSERT_EQUAL(system(cmd), 0);
 }
 
 static void expect_refused(const char *name, const void *bytes, size_t n, const char *why)
@@ -102,7 +118,7 @@ static size_t make(unsigned char *out, const char *header, size_t data_bytes)
 static void test_refuses_bad_files(void)
 {
     unsigned char b[512] = {0};
-    expect_refused("empty.st", b, 0, "truncated");
+    expect_refused("empty.st", b, 0, "empty file");
     expect_refused("short.st", "\x10\0\0", 3, "truncated");
     size_t n = make(b, "{}", 0);
     b[0] = 200;
@@ -116,16 +132,25 @@ static void test_refuses_bad_files(void)
     n = make(b, "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8);
     expect_refused("gap.st", b, n, "starts at byte 4");
     n = make(b, "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 8);
-    expect_refused("trail.st", b, n, "end at byte 4 of 8");
+    expect_refused("trail.st", b, n, "4 stray bytes after the last tensor's data");
     n = make(b, "{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 2);
-    expect_refused("trunc.st", b, n, "end at byte 4 of 2");
+    expect_refused("trunc.st", b, n, "truncated: the tensors need 4 data bytes, the file holds 2");
     n = make(b, "{\"__metadata__\":{\"k\":1}}", 0);
     expect_refused("meta.st", b, n, "not a string");
+    n = make(b, "{\"__metadata__\":[1]}", 0);
+    expect_refused("meta_array.st", b, n, "__metadata__ is not an object");
+    /* Names from the file are quoted on one line (fuzzers' findings). */
+    n = make(b, "{\"a\\nb\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8]}}", 8);
+    expect_refused("newline.st", b, n, "tensor 'a\\x0ab' has a dtype");
+    n = make(b, "{\"__metadata__\":{\"k\\r\":1}}", 0);
+    expect_refused("meta_cr.st", b, n, "value 'k\\x0d' is not a string");
     n = make(b, "{\"a\":{\"dtype\":\"F32\",\"shape\":[4611686018427387904,8],\"data_offsets\":[0,4]}}", 4);
     expect_refused("overflow.st", b, n, "overflows");
     char err[256];
     CU_ASSERT_PTR_NULL(st_open("/nonexistent/x.st", err, sizeof err));
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "/nonexistent/x.st: cannot open"));
+    CU_ASSERT_PTR_NULL(st_open(dir, err, sizeof err));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "is a folder, not a file"));
 }
 
 int register_safetensors_suite(void)

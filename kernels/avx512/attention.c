@@ -1,0 +1,3 @@
+/* The attention core for avx512: the generic body over this ISA's vectors. */
+#include "vec.h"
+#include "../generic/attention.h"

@@ -1,0 +1,4 @@
+/* Layer normalization for avx512: the generic body over this ISA's vectors. */
+#include "nnsimd_internal.h"
+#include "vec.h"
+#include "../generic/layernorm.h"

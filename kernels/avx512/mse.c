@@ -1,0 +1,4 @@
+/* MSE loss and gradient for avx512: the generic body over this ISA's vectors. */
+#include "nnsimd_internal.h"
+#include "vec.h"
+#include "../generic/mse.h"

@@ -1,0 +1,3 @@
+/* The attention core for neon: the generic body over this ISA's vectors. */
+#include "vec.h"
+#include "../generic/attention.h"

@@ -1,0 +1,4 @@
+/* MSE loss and gradient for neon: the generic body over this ISA's vectors. */
+#include "nnsimd_internal.h"
+#include "vec.h"
+#include "../generic/mse.h"
