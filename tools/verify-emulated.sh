@@ -8,7 +8,7 @@
 #   OUTDIR/haswell.json  qemu-x86_64 -cpu Haswell,-hle,-rtm,-pcid,-x2apic,-tsc-deadline,-invpcid
 #                        (AVX2+FMA, no AVX-512)
 #   OUTDIR/nehalem.json  qemu-x86_64 -cpu Nehalem (neither: the scalar fallback)
-#   OUTDIR/aarch64.json  qemu-aarch64 -L /usr/aarch64-linux-gnu build/aarch64/nnsimd (NEON)
+#   OUTDIR/aarch64.json  qemu-aarch64 -L / build/aarch64/nnsimd (NEON)
 #   OUTDIR/README.md     the commands, qemu's version, each run's exit status
 # Builds build/nnsimd and build/aarch64/nnsimd first (make; a no-op when
 # current). A run that cannot happen (qemu or the cross compiler missing)
@@ -81,7 +81,7 @@ elif ! make -j"$JOBS" ARCH=aarch64 build/aarch64/nnsimd >/dev/null; then
     skip aarch64 "make ARCH=aarch64 build/aarch64/nnsimd failed"
 else
     run aarch64 "NEON (the aarch64 build)" \
-        qemu-aarch64 -L /usr/aarch64-linux-gnu build/aarch64/nnsimd
+        qemu-aarch64 -L / build/aarch64/nnsimd
 fi
 
 qemu_version=$(qemu-x86_64 --version 2>/dev/null | head -n 1)
