@@ -184,7 +184,7 @@ FUZZ_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -ffp-contract=off -fno-omit-frame-p
                -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_LIB_OBJ := $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,models/mnist.c models/imdb.c \
                   models/data_root.c models/tokenizer.c models/safetensors.c models/checkpoint.c \
-                  models/rng.c tests/suite/fixtures.c tests/fuzz/fuzz_common.c)
+                  models/rng.c models/printable.c tests/suite/fixtures.c tests/fuzz/fuzz_common.c)
 FUZZ_BINS := $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_TARGETS))
 .SECONDARY: $(FUZZ_LIB_OBJ) $(patsubst %,$(FUZZ_BUILD)/obj/tests/fuzz/fuzz_%.o,$(FUZZ_TARGETS)) \
             $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/fuzz/*.c))

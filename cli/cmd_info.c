@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <string.h>
 
 static const char usage[] =
     "usage: nnsimd info [--json] [--isa ISA]\n"
@@ -86,12 +87,15 @@ static void info_text(nns_isa active, nns_isa_reason why)
             printf(" %s %s", nns_isa_name((nns_isa)i), nns_isa_supported((nns_isa)i) ? "supported" : "unsupported");
     printf("\nactive ISA: %s (%s)\n\n", nns_isa_name(active), cli_isa_reason(why));
 
-    printf("%-16s", "kernel");
+    int width = (int)strlen("kernel");
+    for (size_t k = 0; k < NNS_KERNEL_COUNT; k++)
+        if ((int)strlen(nns_kernel_name(k)) > width) width = (int)strlen(nns_kernel_name(k));
+    printf("%-*s  ", width, "kernel");
     for (int i = 0; i < NNS_ISA_COUNT; i++)
         if (nns_kernels_for((nns_isa)i)) printf("%-10s", nns_isa_name((nns_isa)i));
     printf("\n");
     for (size_t k = 0; k < NNS_KERNEL_COUNT; k++) {
-        printf("%-16s", nns_kernel_name(k));
+        printf("%-*s  ", width, nns_kernel_name(k));
         for (int i = 0; i < NNS_ISA_COUNT; i++) {
             if (!nns_kernels_for((nns_isa)i)) continue;
             nns_isa p = nns_kernel_provider((nns_isa)i, k);

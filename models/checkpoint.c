@@ -1,6 +1,8 @@
 /* Checkpoints with a SHA-256 of their tensor bytes (OpenSSL's EVP API). */
 #include "checkpoint.h"
 
+#include "printable.h"
+
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,8 +61,9 @@ st_file *nns_ckpt_open(const char *path, char *err, size_t err_len)
     if (!f) return NULL;
     const char *format = st_meta(f, "format"), *want = st_meta(f, "sha256");
     if (!format || strcmp(format, NNS_CKPT_FORMAT) != 0) {
+        char shown[4 * 64 + 4];
         snprintf(err, err_len, "%s: not an nnsimd checkpoint (format %s, expected %s)", path,
-                 format ? format : "missing", NNS_CKPT_FORMAT);
+                 format ? nns_printable(format, shown, sizeof shown) : "missing", NNS_CKPT_FORMAT);
         st_close(f);
         return NULL;
     }

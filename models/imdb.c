@@ -4,6 +4,7 @@
 #include "imdb.h"
 
 #include "data_root.h"
+#include "printable.h"
 #include "tokenizer.h"
 
 #include <dirent.h>
@@ -429,15 +430,8 @@ static int list_folder(const char *dir, review_file **files, size_t *count, char
         if (p[0] == '.' || !ends_with(p, ".txt")) continue;
         review_file f;
         if (number(&p, '_', &f.id) || number(&p, '.', &f.rating) || strcmp(p, "txt") != 0) {
-            /* The name as one line: control bytes as \xNN. */
             char shown[4 * 64 + 4];
-            size_t at = 0, i = 0;
-            for (; e->d_name[i] && i < 64; i++) {
-                unsigned char c = (unsigned char)e->d_name[i];
-                if (c < 0x20 || c == 0x7f) at += (size_t)snprintf(shown + at, 5, "\\x%02x", c);
-                else shown[at++] = (char)c;
-            }
-            snprintf(shown + at, sizeof shown - at, "%s", e->d_name[i] ? "..." : "");
+            nns_printable(e->d_name, shown, sizeof shown);
             rc = fail(err, err_len, dir, "%s is not an <id>_<rating>.txt review name", shown);
             break;
         }

@@ -2,6 +2,8 @@
  * jansson, every offset and size checked before any tensor is handed out. */
 #include "safetensors.h"
 
+#include "printable.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -40,21 +42,6 @@ static st_file *fail(st_file *f, char *err, size_t len, const char *path, const 
     va_end(ap);
     st_close(f);
     return NULL;
-}
-
-/* s for a one-line message: control bytes (a JSON key may hold a newline)
- * as \xNN, cut at 64 bytes with "...". Returns out. */
-static const char *printable(const char *s, char *out, size_t len)
-{
-    size_t at = 0, i = 0;
-    for (; s[i] && i < 64 && at + 5 < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c == 0x7f) at += (size_t)snprintf(out + at, len - at, "\\x%02x", c);
-        else out[at++] = (char)c;
-    }
-    if (s[i] && at + 4 <= len) memcpy(out + at, "...", 3), at += 3;
-    out[at] = '\0';
-    return out;
 }
 
 static int by_begin(const void *a, const void *b)
@@ -175,7 +162,7 @@ st_file *st_open(const char *path, char *err, size_t err_len)
             }
             json_object_foreach(val, mk, mv) if (!json_is_string(mv)) {
                 fail(NULL, err, err_len, path, "__metadata__ value '%s' is not a string",
-                     printable(mk, shown, sizeof shown));
+                     nns_printable(mk, shown, sizeof shown));
                 json_decref(root);
                 st_close(f);
                 return NULL;
@@ -186,7 +173,7 @@ st_file *st_open(const char *path, char *err, size_t err_len)
         const char *why = parse_entry(&f->tensors[f->count], key, val);
         if (why) {
             /* key lives in root */
-            fail(NULL, err, err_len, path, "tensor '%s' %s", printable(key, shown, sizeof shown), why);
+            fail(NULL, err, err_len, path, "tensor '%s' %s", nns_printable(key, shown, sizeof shown), why);
             json_decref(root);
             st_close(f);
             return NULL;
@@ -201,7 +188,7 @@ st_file *st_open(const char *path, char *err, size_t err_len)
         char shown[300];
         if (f->tensors[i].begin != at)
             return fail(f, err, err_len, path, "tensor '%s' starts at byte %zu, expected %zu",
-                        printable(f->tensors[i].name, shown, sizeof shown), f->tensors[i].begin, at);
+                        nns_printable(f->tensors[i].name, shown, sizeof shown), f->tensors[i].begin, at);
         at = f->tensors[i].end;
     }
     if (at > dlen)

@@ -226,9 +226,6 @@ for f in "$BAD"/fuzz/safetensors/* "$BAD"/fuzz/checkpoint/*; do
     [ -f "$f" ] || continue
     b=$(basename "$f")
     cp "$f" "$W/fuzz-$b"
-    case $b in
-        format-with-newline*) XFAIL="reported: nns_ckpt_open quotes the format value raw" ;;
-    esac
     run_case "fuzz: ${b%.safetensors}" "$W/fuzz-$b" ": " -- $MLP --data "$W/good" --resume "$W/fuzz-$b"
 done
 
