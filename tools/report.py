@@ -288,6 +288,10 @@ class Folder:
                         r.isa == "pytorch" for r in rows.values())
                     self.bench_files.append((rel, ctx, len(rows), pyt))
                     for name, r in rows.items():
+                        # OpenBLAS runs with other cores (OPENBLAS_CORETYPE,
+                        # its label) are kept side by side.
+                        if r.isa == "openblas" and r.label:
+                            name = f"{name}@{r.label}"
                         old = self.rows.get(name)
                         if old is None or r.priority() >= old.priority():
                             self.rows[name] = r
@@ -669,7 +673,7 @@ def ratio_section(figs, folder, base, title, blurb, figname):
         rat = {i: (r.cpu_ns / t if t else None) for i, t in ours.items()}
         trows.append([r.kernel + how, r.shape, fmt_ns(r.cpu_ns)] +
                      [x for i in isas for x in (fmt_ns(ours[i]), fmt_x(rat[i]))] + [r.label or ""])
-        labels.append(f"{r.kernel} {r.shape}")
+        labels.append(f"{r.kernel} {r.shape}" + (f" ({r.label})" if base == "openblas" else ""))
         for i in isas:
             series[i].append(rat[i])
     name = hbars(figs, figname, f"{base} time / nnsimd time",
@@ -954,6 +958,10 @@ def single_report(plt, folder, out_dir, argv_text):
              f"Made by `{argv_text}` at {when} from the result files under `{folder.root}` "
              "(listed under Sources at the end); nothing was re-run. Times are cpu times per "
              "call on one core; rates per cpu second.", ""]
+    run_report = Path(folder.root) / "run" / "report.md"
+    if run_report.is_file() and Path(out_dir).resolve() != run_report.parent.resolve():
+        lines += ["The latest `make run` on this CPU has a report of its own: "
+                  "[run/report.md](run/report.md).", ""]
     lines += section_machine(folder) + [""]
     lines += section_roofline(figs, folder)
     lines += section_speedup(figs, folder)
