@@ -56,10 +56,16 @@ static void pack_a(float *restrict dst, gemm_operand a, size_t i0, size_t mc, si
     }
 }
 
+/* Depth of the chunks in which pack_b transposes: PACK_KB rows of a
+ * sliver (PACK_KB x NR floats) and one stretch of each of its NR columns
+ * stay in L1 together, where a whole KC-deep sliver would not. */
+#define PACK_KB 16
+
 /* Packs depth [k0, k0 + kc) and columns [j0, j0 + nc) of B into slivers of
  * GEMM_NR columns, each stored k-major (dst[k * NR + c]); columns past nc
  * are 0. Rows of B contiguous (cs == 1): row copies; else (B = W^T) each
- * column is read contiguously and written with stride NR. */
+ * column is read contiguously, PACK_KB elements at a time, and written
+ * with stride NR. */
 static void pack_b(float *restrict dst, gemm_operand b, size_t k0, size_t kc, size_t j0, size_t nc)
 {
     for (size_t jr = 0; jr < nc; jr += GEMM_NR) {
@@ -71,12 +77,15 @@ static void pack_b(float *restrict dst, gemm_operand b, size_t k0, size_t kc, si
                 for (size_t c = cols; c < GEMM_NR; c++) d[c] = 0.0f;
             }
         } else {
-            for (size_t c = 0; c < cols; c++) {
-                const float *src = b.p + k0 * b.rs + (j0 + jr + c) * b.cs;
-                for (size_t k = 0; k < kc; k++) dst[k * GEMM_NR + c] = src[k * b.rs];
+            for (size_t kb = 0; kb < kc; kb += PACK_KB) {
+                size_t ke = kc - kb < PACK_KB ? kc : kb + PACK_KB;
+                for (size_t c = 0; c < cols; c++) {
+                    const float *src = b.p + k0 * b.rs + (j0 + jr + c) * b.cs;
+                    for (size_t k = kb; k < ke; k++) dst[k * GEMM_NR + c] = src[k * b.rs];
+                }
+                for (size_t k = kb; k < ke; k++)
+                    for (size_t c = cols; c < GEMM_NR; c++) dst[k * GEMM_NR + c] = 0.0f;
             }
-            for (size_t c = cols; c < GEMM_NR; c++)
-                for (size_t k = 0; k < kc; k++) dst[k * GEMM_NR + c] = 0.0f;
         }
         dst += kc * GEMM_NR;
     }
