@@ -10,7 +10,7 @@ peak memory.
 
 usage: attention_report.py OURS.json PYTORCH.json [--ours-mem FILE]
                            [--torch-mem FILE]
-  OURS.json     nnsimd-bench --benchmark_filter=attention ... (medians used)
+  OURS.json     nnsimd-bench JSON (its attention rows; medians used)
   PYTORCH.json  tools/pytorch_bench/run.py --filter attention
   --ours-mem    output of tools/pytorch_bench/attention_rss.c
   --torch-mem   output of tools/pytorch_bench/fam_attention.py --memory
@@ -83,6 +83,7 @@ def main(argv):
     ap.add_argument("--torch-mem")
     a = ap.parse_args(argv[1:])
     ctx, ours = load(a.ours)
+    ours = {n: b for n, b in ours.items() if n.startswith("attention_")}  # a whole-suite JSON too
     _, torch_rows = load(a.pytorch)
     omem, tmem = mem(a.ours_mem, None), mem(a.torch_mem, None)
 
