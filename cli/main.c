@@ -11,7 +11,7 @@ static const struct {
 } commands[] = {
     {"info", cmd_info, "describe the CPU, its ISAs and which variant each kernel runs"},
     {"verify", cmd_verify, "check every kernel variant against its reference and bound"},
-    {"train", cmd_train, "train a model end to end (mlp on MNIST)"},
+    {"train", cmd_train, "train a model end to end (mlp on MNIST, transformer on IMDb)"},
     {"report", cmd_report, "tables and PNG figures from result folders; compare two"},
 };
 
