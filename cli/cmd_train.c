@@ -39,6 +39,8 @@ static const char usage[] =
     "  --resume FILE       continue from a checkpoint, bit for bit\n"
     "  --init-only         write the initialized model to --save and stop (the\n"
     "                      starting point tools/pytorch_mlp.py trains from)\n"
+    "  --detect-anomaly    check every kernel's output for NaN and infinity and stop\n"
+    "                      at the first, naming the kernel and the layer (slower)\n"
     "  --isa ISA           cap the ISA (overrides NNSIMD_ISA)\n";
 
 /* The subcommand the parsers below report for ("train mlp"). */
@@ -97,7 +99,8 @@ static int train_mlp(int argc, char **argv)
         {"save", required_argument, NULL, 'S'},     {"save-every", required_argument, NULL, 'E'},
         {"resume", required_argument, NULL, 'R'},   {"isa", required_argument, NULL, 'i'},
         {"init-only", no_argument, NULL, 'I'},      {"cosine", no_argument, NULL, 'C'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
+        {"detect-anomaly", no_argument, NULL, 'A'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
     nns_mlp_train_opts o = {.hidden = "512,512", .act = NNS_ACT_RELU, .epochs = 20, .batch = 128,
                             .lr = 1e-3f, .optimizer = NNS_OPT_ADAMW, .seed = 1, .threads = 1};
     const char *isa_flag = NULL;
@@ -135,6 +138,7 @@ static int train_mlp(int argc, char **argv)
         case 'R': o.resume = optarg; break;
         case 'I': o.init_only = 1; break;
         case 'C': o.cosine = 1; break;
+        case 'A': o.detect_anomaly = 1; break;
         case 'i': isa_flag = optarg; break;
         case 'h': fputs(usage, stdout); return 0;
         default: return cli_bad_option("train mlp", argv[optind - 1]);
@@ -187,6 +191,8 @@ static const char tf_usage[] =
     "                      starting point tools/pytorch_transformer.py trains from)\n"
     "  --dump-batches FILE write each step's reviews, labels, lengths and token ids\n"
     "                      (JSON lines; tools/pytorch_transformer.py reads them)\n"
+    "  --detect-anomaly    check every kernel's output for NaN and infinity and stop\n"
+    "                      at the first, naming the kernel and the layer (slower)\n"
     "  --isa ISA           cap the ISA (overrides NNSIMD_ISA)\n";
 
 static int train_transformer(int argc, char **argv)
@@ -204,7 +210,8 @@ static int train_transformer(int argc, char **argv)
         {"save", required_argument, NULL, 'S'},       {"save-every", required_argument, NULL, 'E'},
         {"resume", required_argument, NULL, 'R'},     {"init-only", no_argument, NULL, 'I'},
         {"dump-batches", required_argument, NULL, 'D'}, {"isa", required_argument, NULL, 'i'},
-        {"help", no_argument, NULL, 'h'},             {NULL, 0, NULL, 0}};
+        {"detect-anomaly", no_argument, NULL, 'A'},   {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
     nns_tf_train_opts o;
     nns_tf_train_defaults(&o);
     const char *isa_flag = NULL;
@@ -238,6 +245,7 @@ static int train_transformer(int argc, char **argv)
         case 'R': o.resume = optarg; break;
         case 'I': o.init_only = 1; break;
         case 'D': o.dump_batches = optarg; break;
+        case 'A': o.detect_anomaly = 1; break;
         case 'i': isa_flag = optarg; break;
         case 'h': fputs(tf_usage, stdout); return 0;
         default: return cli_bad_option("train transformer", argv[optind - 1]);

@@ -317,10 +317,12 @@ static int load_json(const char *path, nns_imdb *out, char *err, size_t err_len)
     json_error_t je;
     json_t *root = json_loadb(json, jlen, 0, &je);
     free(json);
-    if (!root)
+    if (!root) {
+        char shown[4 * 64 + 4]; /* jansson quotes the text near the error: it may hold a newline */
         return fail(err, err_len, path, "malformed JSON at byte %d%s (line %d, column %d): %s",
                     je.position, gz ? " of the decompressed text" : "", je.line, je.column,
-                    je.text);
+                    nns_printable(je.text, shown, sizeof shown));
+    }
     if (!json_is_array(root)) {
         int rc = fail(err, err_len, path, "the top level is %s, expected an array of reviews",
                       type_name(root));

@@ -125,9 +125,38 @@ static void share(size_t n, int t, int threads, size_t *lo, size_t *hi)
     *hi = n * (size_t)(t + 1) / (size_t)threads;
 }
 
+/* --detect-anomaly: an output of layer l's kernel, whole, after the
+ * parallel region. Nonzero once a fault is recorded. */
+static int faulty(nns_mlp *m, const char *kernel, size_t l, const char *what, const float *p,
+                  size_t n)
+{
+    char where[32];
+    snprintf(where, sizeof where, "layer %zu", l);
+    return nns_anomaly_scan(&m->anomaly, kernel, where, what, p, n);
+}
+
+/* Layer l's forward outputs in order: the pre-activation, the output. */
+static int forward_fault(nns_mlp *m, size_t l, size_t n)
+{
+    size_t oc = m->cfg.dims[l + 1];
+    return (layer_act(m, l) && faulty(m, "linear_fwd", l, "pre", m->pre[l], n * oc)) ||
+           faulty(m, "linear_fwd", l, "out", m->x[l + 1], n * oc);
+}
+
+/* Layer l's backward outputs in order: din (none for the first layer),
+ * dweight, dbias. */
+static int backward_fault(nns_mlp *m, size_t l, size_t n)
+{
+    size_t c = m->cfg.dims[l], oc = m->cfg.dims[l + 1];
+    return (l > 0 && faulty(m, "linear_bwd", l, "din", m->dx[l], n * c)) ||
+           faulty(m, "linear_bwd", l, "dweight", m->grads + m->w_off[l], oc * c) ||
+           faulty(m, "linear_bwd", l, "dbias", m->grads + m->b_off[l], oc);
+}
+
 nns_status nns_mlp_forward(nns_mlp *m, const float *input, size_t n)
 {
     if (n > m->batch) return NNS_ERR_ARG;
+    nns_anomaly_reset(&m->anomaly);
     memcpy(m->x[0], input, n * m->cfg.dims[0] * sizeof(float));
     nns_status status = NNS_OK;
     for (size_t l = 0; l < m->cfg.nlayers; l++) {
@@ -149,6 +178,7 @@ nns_status nns_mlp_forward(nns_mlp *m, const float *input, size_t n)
             }
         }
         if (status != NNS_OK) return status;
+        if (m->anomaly.enabled && forward_fault(m, l, n)) return NNS_ANOMALY_STATUS;
     }
     return NNS_OK;
 }
@@ -178,6 +208,11 @@ nns_status nns_mlp_forward_backward(nns_mlp *m, const float *input, const int32_
     memset(m->grads, 0, m->nparams * sizeof(float));
     memset(m->dx[L], 0, n * classes * sizeof(float));
     status = nns_cross_entropy_fwd_bwd(loss, m->dx[L], m->x[L], labels, n, classes, -1);
+    nns_anomaly *a = &m->anomaly;
+    if (status == NNS_OK &&
+        (nns_anomaly_check(a, "cross_entropy_fwd_bwd", NULL, "loss", loss, 1) ||
+         nns_anomaly_check(a, "cross_entropy_fwd_bwd", NULL, "dlogits", m->dx[L], n * classes)))
+        return NNS_ANOMALY_STATUS;
     for (size_t l = L; status == NNS_OK && l-- > 0;) {
         size_t c = m->cfg.dims[l], oc = m->cfg.dims[l + 1];
         nns_act act = layer_act(m, l);
@@ -201,6 +236,8 @@ nns_status nns_mlp_forward_backward(nns_mlp *m, const float *input, const int32_
                 status = s;
             }
         }
+        if (status == NNS_OK && m->anomaly.enabled && backward_fault(m, l, n))
+            status = NNS_ANOMALY_STATUS;
     }
     return status;
 }

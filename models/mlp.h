@@ -6,6 +6,7 @@
 #ifndef NNS_MLP_H
 #define NNS_MLP_H
 
+#include "anomaly.h"
 #include "nnsimd.h"
 #include "rng.h"
 
@@ -32,6 +33,9 @@ typedef struct nns_mlp {
     void **ws;
     size_t ws_bytes;
     float **gcols;
+    /* --detect-anomaly: set .enabled after nns_mlp_create; a call that
+     * meets a fault returns NNS_ANOMALY_STATUS with the message here */
+    nns_anomaly anomaly;
 } nns_mlp;
 
 /* Parses "512,512" into the hidden sizes of cfg (with inputs and classes

@@ -56,6 +56,31 @@ int nns_evaluate(void *ctx, const float *(*logits)(void *ctx, size_t at, size_t 
     return 0;
 }
 
+/* Why step `step` failed, on one line: its status, the fault
+ * --detect-anomaly found, or its non-finite loss (st == NNS_OK). */
+static void report_step(const nns_loop *l, uint64_t step, nns_status st, float loss)
+{
+    const char *kept = l->save ? " (the last checkpoint is kept)" : "";
+    if (st == NNS_OK)
+        fprintf(stderr, "%s: step %" PRIu64 ": the loss is %g; stopping%s\n", l->who, step,
+                (double)loss, kept);
+    else if (l->anomaly && nns_anomaly_found(l->anomaly))
+        fprintf(stderr, "%s: step %" PRIu64 ": %s; stopping%s\n", l->who, step, l->anomaly->msg, kept);
+    else
+        fprintf(stderr, "%s: step %" PRIu64 ": %s\n", l->who, step, nns_status_str(st));
+}
+
+/* The evaluation callback; 0, or -1 with one line on stderr. */
+static int run_evaluation(const nns_loop *l, double *loss, double *acc)
+{
+    if (l->evaluate(l->ctx, loss, acc) == 0) return 0;
+    if (l->anomaly && nns_anomaly_found(l->anomaly))
+        fprintf(stderr, "%s: evaluation: %s\n", l->who, l->anomaly->msg);
+    else
+        fprintf(stderr, "%s: evaluation failed\n", l->who);
+    return -1;
+}
+
 int nns_train_loop(const nns_loop *l, nns_run_state *s, nns_train_log *log)
 {
     char err[512];
@@ -76,15 +101,10 @@ int nns_train_loop(const nns_loop *l, nns_run_state *s, nns_train_log *log)
         double t0 = nns_now();
         while (s->position < l->ntrain && (!l->max_steps || s->step < l->max_steps)) {
             size_t n = l->ntrain - s->position < l->batch ? l->ntrain - s->position : l->batch;
-            float loss, lr;
+            float loss = 0, lr;
             nns_status st = l->step(l->ctx, perm + s->position, n, s->step + 1, &loss, &lr);
-            if (st != NNS_OK) {
-                fprintf(stderr, "%s: step %" PRIu64 ": %s\n", l->who, s->step + 1, nns_status_str(st));
-                goto done;
-            }
-            if (!isfinite(loss)) {
-                fprintf(stderr, "%s: step %" PRIu64 ": the loss is %g; stopping%s\n", l->who,
-                        s->step + 1, (double)loss, l->save ? " (the last checkpoint is kept)" : "");
+            if (st != NNS_OK || !isfinite(loss)) {
+                report_step(l, s->step + 1, st, loss);
                 goto done;
             }
             s->step++;
@@ -98,10 +118,7 @@ int nns_train_loop(const nns_loop *l, nns_run_state *s, nns_train_log *log)
         }
         double dt = nns_now() - t0;
         train_time += dt;
-        if (l->evaluate(l->ctx, &eval_loss, &eval_acc) != 0) {
-            fprintf(stderr, "%s: evaluation failed\n", l->who);
-            goto done;
-        }
+        if (run_evaluation(l, &eval_loss, &eval_acc) != 0) goto done;
         evaluated = 1;
         nns_log_epoch(log, s->epoch, eval_loss, eval_acc, dt);
         if (s->position >= l->ntrain) { /* the next epoch starts from the generator after this shuffle */
@@ -116,7 +133,7 @@ int nns_train_loop(const nns_loop *l, nns_run_state *s, nns_train_log *log)
             goto done;
         }
     }
-    if (!evaluated && l->evaluate(l->ctx, &eval_loss, &eval_acc) != 0) goto done;
+    if (!evaluated && run_evaluation(l, &eval_loss, &eval_acc) != 0) goto done;
     nns_log_close(log);
     printf("%s accuracy: %.4f (%zu/%zu), train time %.1f s\n", l->holdout ? "validation" : "test",
            eval_acc, (size_t)llround(eval_acc * (double)l->eval_count), l->eval_count, train_time);

@@ -5,6 +5,7 @@
 #ifndef NNS_TRAIN_LOOP_H
 #define NNS_TRAIN_LOOP_H
 
+#include "anomaly.h"
 #include "nnsimd.h"
 #include "rng.h"
 #include "safetensors.h"
@@ -60,6 +61,9 @@ typedef struct nns_loop {
     /* Writes a checkpoint of the model with state s. 0, or -1 with err. */
     int (*save_fn)(void *ctx, const char *path, const nns_run_state *s, char *err,
                    size_t err_len);
+    /* The model's --detect-anomaly record: a failed step or evaluation
+     * prints its message when it holds one. */
+    const nns_anomaly *anomaly;
 } nns_loop;
 
 /* Trains from state s (a fresh run: step 0, epoch 1, position 0, and
@@ -68,7 +72,8 @@ typedef struct nns_loop {
  * which stores that state and the position, resumes bit for bit), steps
  * through it in batches, logs every step, checkpoints every save_every
  * steps, and after the epoch (or the last step) evaluates, logs the epoch
- * and checkpoints. A non-finite loss stops the run naming the step. Ends
+ * and checkpoints. A non-finite loss, or a fault --detect-anomaly found,
+ * stops the run naming the step (no checkpoint is written after it). Ends
  * with "test accuracy: A (k/n), train time T s" on stdout. Returns the
  * exit status: 0, or 1 with one line on stderr. */
 int nns_train_loop(const nns_loop *l, nns_run_state *s, nns_train_log *log);

@@ -196,6 +196,19 @@ static nns_status optimizer_step(nns_mlp *m, const nns_mlp_train_opts *o, float 
     return nns_adam_step(m->params, m->m, m->v, m->grads, m->nparams, &c, step);
 }
 
+/* --detect-anomaly: the optimizer's outputs, under the checkpoint's names. */
+static nns_status optimizer_check(nns_mlp *m, const nns_mlp_train_opts *o)
+{
+    nns_anomaly *a = &m->anomaly;
+    int sgd = o->optimizer == NNS_OPT_SGD;
+    const char *k = sgd ? "sgd_step" : "adam_step";
+    if (nns_anomaly_check(a, k, NULL, "params", m->params, m->nparams) ||
+        nns_anomaly_check(a, k, NULL, sgd ? "momentum_buffer" : "exp_avg", m->m, m->nparams) ||
+        (!sgd && nns_anomaly_check(a, k, NULL, "exp_avg_sq", m->v, m->nparams)))
+        return NNS_ANOMALY_STATUS;
+    return NNS_OK;
+}
+
 /* One step on the examples idx[0..n) of the training set. */
 static nns_status train_step(void *ctx, const uint32_t *idx, size_t n, uint64_t step, float *loss,
                              float *lr)
@@ -209,6 +222,7 @@ static nns_status train_step(void *ctx, const uint32_t *idx, size_t n, uint64_t 
     *lr = step_lr(r->o, step, r->schedule_steps);
     nns_status st = nns_mlp_forward_backward(r->m, r->bx, r->by, n, loss);
     if (st == NNS_OK) st = optimizer_step(r->m, r->o, *lr, step);
+    if (st == NNS_OK) st = optimizer_check(r->m, r->o);
     return st;
 }
 
@@ -241,6 +255,7 @@ int nns_train_mlp(const nns_mlp_train_opts *o)
         fprintf(stderr, "nnsimd train mlp: %s\n", err);
         goto out;
     }
+    m.anomaly.enabled = o->detect_anomaly;
     nns_run_state s = {.step = 0, .epoch = 1, .position = 0};
     nns_rng rng;
     nns_rng_seed(&rng, o->seed);
@@ -284,7 +299,8 @@ int nns_train_mlp(const nns_mlp_train_opts *o)
     nns_loop loop = {.who = "nnsimd train mlp", .ntrain = ntrain, .batch = o->batch,
                      .epochs = o->epochs, .max_steps = o->max_steps, .save_every = o->save_every,
                      .save = o->save, .holdout = o->holdout, .ctx = &run, .step = train_step,
-                     .evaluate = evaluate, .eval_count = ev.count, .save_fn = save_cb};
+                     .evaluate = evaluate, .eval_count = ev.count, .save_fn = save_cb,
+                     .anomaly = &m.anomaly};
     rc = nns_train_loop(&loop, &s, &log);
     free(run.bx), free(run.by);
 out:

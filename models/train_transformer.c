@@ -290,6 +290,7 @@ int nns_train_transformer(const nns_tf_train_opts *o)
         fprintf(stderr, WHO ": %s\n", err);
         goto out;
     }
+    m.anomaly.enabled = o->detect_anomaly;
     nns_run_state s = {.step = 0, .epoch = 1, .position = 0};
     nns_rng rng;
     nns_rng_seed(&rng, o->seed);
@@ -341,7 +342,7 @@ int nns_train_transformer(const nns_tf_train_opts *o)
     nns_loop loop = {.who = WHO, .ntrain = ntr, .batch = o->batch, .epochs = o->epochs,
                      .max_steps = o->max_steps, .save_every = o->save_every, .save = o->save,
                      .holdout = o->holdout, .ctx = &r, .step = train_step, .evaluate = evaluate,
-                     .eval_count = nev, .save_fn = save_checkpoint};
+                     .eval_count = nev, .save_fn = save_checkpoint, .anomaly = &m.anomaly};
     rc = nns_train_loop(&loop, &s, &log);
 out:
     nns_log_close(&log);

@@ -21,6 +21,7 @@ typedef struct nns_tf_train_opts {
     uint64_t max_steps;       /* stop after this many steps in all (0: no limit) */
     uint64_t save_every;      /* also checkpoint every N steps (0: only per epoch) */
     int init_only;            /* save the initialized model to --save and stop */
+    int detect_anomaly;       /* check every kernel's output for NaN and infinity */
     const char *log, *save, *resume;
     const char *dump_batches; /* JSON lines: each step's reviews, labels, lengths, token ids */
 } nns_tf_train_opts;

@@ -240,6 +240,43 @@ static void note(nns_status *status, nns_status s)
     }
 }
 
+/* --detect-anomaly, inside a parallel region: right after a kernel's
+ * calls, on every thread of the team (never under a condition that
+ * differs between threads), the team waits, then one thread scans the
+ * whole output. So the first fault found is the same for any thread
+ * count. Off, a check is one branch. */
+static void check(nns_transformer *m, const char *kernel, const char *where, const char *what,
+                  const float *p, size_t n)
+{
+    if (!m->anomaly.enabled) return;
+#pragma omp barrier
+#pragma omp single
+    nns_anomaly_scan(&m->anomaly, kernel, where, what, p, n);
+}
+
+/* A check whose place is the module of parameter tensor w ("blocks.1.fc1"). */
+static void check_module(nns_transformer *m, const char *kernel, const float *w, const char *what,
+                         const float *p, size_t n)
+{
+    if (!m->anomaly.enabled) return;
+    size_t i = 0, off = (size_t)(w - m->params); /* w is a tensor's first element */
+    while (m->t[i].offset != off && i + 1 < m->ntensors) i++;
+    char where[sizeof m->t->name];
+    snprintf(where, sizeof where, "%s", m->t[i].name);
+    *strrchr(where, '.') = '\0'; /* "blocks.1.fc1.weight": the module */
+    check(m, kernel, where, what, p, n);
+}
+
+/* A check whose place is block l ("blocks.1"). */
+static void check_block(nns_transformer *m, const char *kernel, size_t l, const char *what,
+                        const float *p, size_t n)
+{
+    if (!m->anomaly.enabled) return;
+    char where[32];
+    snprintf(where, sizeof where, "blocks.%zu", l);
+    check(m, kernel, where, what, p, n);
+}
+
 /* Thread t's sequences [*lo, *hi): contiguous ranges of about equal
  * attention cost (len^2 + len per sequence). Which thread runs a sequence
  * does not change its result. */
@@ -277,6 +314,8 @@ static void rows_linear(nns_transformer *m, int t, int nt, float *out, float *pr
     if (hi > lo)
         note(st, nns_linear_fwd(out + lo * oc, pre ? pre + lo * oc : NULL, in + lo * c, w, b,
                                 hi - lo, c, oc, act, m->ws[t]));
+    if (pre) check_module(m, "linear_fwd", w, "pre", pre, n * oc);
+    check_module(m, "linear_fwd", w, "out", out, n * oc);
 }
 
 /* The backward of a linear layer without activation, from g (n, oc):
@@ -298,26 +337,34 @@ static void linear_backward(nns_transformer *m, int t, int nt, float *din, float
     }
     share(oc, t, nt, &lo, &hi);
     size_t cnt = hi - lo;
-    if (cnt == 0) return;
-    const float *cols = g;
-    if (cnt < oc) {
-        float *dst = m->gcols[t];
-        for (size_t r = 0; r < n; r++) memcpy(dst + r * cnt, g + r * oc + lo, cnt * sizeof(float));
-        cols = dst;
+    if (cnt > 0) {
+        const float *cols = g;
+        if (cnt < oc) {
+            float *dst = m->gcols[t];
+            for (size_t r = 0; r < n; r++) memcpy(dst + r * cnt, g + r * oc + lo, cnt * sizeof(float));
+            cols = dst;
+        }
+        note(st, nns_linear_bwd(NULL, dw + lo * c, db + lo, cols, NULL, in, w + lo * c, n, c, cnt,
+                                NNS_ACT_NONE, m->ws[t]));
     }
-    note(st, nns_linear_bwd(NULL, dw + lo * c, db + lo, cols, NULL, in, w + lo * c, n, c, cnt,
-                            NNS_ACT_NONE, m->ws[t]));
+    if (din) check_module(m, "linear_bwd", w, "din", din, n * c);
+    check_module(m, "linear_bwd", w, "dweight", dw, oc * c);
+    check_module(m, "linear_bwd", w, "dbias", db, oc);
 }
 
 /* Layer norm of this thread's rows. */
-static void rows_layernorm(int t, int nt, float *out, float *mean, float *rstd, const float *in,
-                           const float *w, const float *b, size_t n, size_t c, nns_status *st)
+static void rows_layernorm(nns_transformer *m, int t, int nt, float *out, float *mean, float *rstd,
+                           const float *in, const float *w, const float *b, size_t n, size_t c,
+                           nns_status *st)
 {
     size_t lo, hi;
     share(n, t, nt, &lo, &hi);
     if (hi > lo)
         note(st, nns_layernorm_fwd(out + lo * c, mean + lo, rstd + lo, in + lo * c, w, b, hi - lo, c,
                                    LN_EPS));
+    check_module(m, "layernorm_fwd", w, "out", out, n * c);
+    check_module(m, "layernorm_fwd", w, "mean", mean, n);
+    check_module(m, "layernorm_fwd", w, "rstd", rstd, n);
 }
 
 /* din += the layer norm's input gradient; dw, db += its parameter
@@ -346,6 +393,9 @@ static void layernorm_backward(nns_transformer *m, float *din, float *dw, float 
         }
         dw[j] = sw, db[j] = sb;
     }
+    check_module(m, "layernorm_bwd", w, "din", din, n * c);
+    check_module(m, "layernorm_bwd", w, "dweight", dw, c);
+    check_module(m, "layernorm_bwd", w, "dbias", db, c);
 }
 
 /* out = a + b on this thread's rows. */
@@ -385,6 +435,7 @@ static nns_status pack(nns_transformer *m, const int32_t *ids, size_t ld, const 
 nns_status nns_transformer_forward(nns_transformer *m, const int32_t *ids, size_t ld,
                                    const int32_t *len, size_t n)
 {
+    nns_anomaly_reset(&m->anomaly);
     nns_status status = pack(m, ids, ld, len, n);
     if (status != NNS_OK) return status;
     const size_t C = m->cfg.dim, H = m->cfg.heads, D = C / H, N = m->nrows, K = m->cfg.classes;
@@ -400,14 +451,18 @@ nns_status nns_transformer_forward(nns_transformer *m, const int32_t *ids, size_
         if (hi > lo) {
             note(st, nns_embedding_fwd(x0 + lo * C, m->ids + lo, P + m->tok, hi - lo, C));
             note(st, nns_embedding_fwd(m->tmp + lo * C, m->pos_ids + lo, P + m->pos, hi - lo, C));
-            note(st, nns_add(x0 + lo * C, x0 + lo * C, m->tmp + lo * C, (hi - lo) * C));
         }
+        check(m, "embedding_fwd", "tok_emb", "out", x0, N * C);
+        check(m, "embedding_fwd", "pos_emb", "out", m->tmp, N * C);
+        rows_add(t, nt, x0, x0, m->tmp, N, C, st);
+        check(m, "add", "tok_emb + pos_emb", "out", x0, N * C);
         for (size_t l = 0; l < m->cfg.layers; l++) {
             nns_tf_acts *a = &m->a[l];
             const nns_tf_block *b = &m->blk[l];
             float *next = l + 1 < m->cfg.layers ? m->a[l + 1].x : m->xf;
             /* rows: ln1, qkv (the same rows as the residual above: no barrier needed) */
-            rows_layernorm(t, nt, a->ln1, a->mean1, a->rstd1, a->x, P + b->ln1_w, P + b->ln1_b, N, C, st);
+            rows_layernorm(m, t, nt, a->ln1, a->mean1, a->rstd1, a->x, P + b->ln1_w, P + b->ln1_b,
+                           N, C, st);
             rows_linear(m, t, nt, a->qkv, NULL, a->ln1, P + b->qkv_w, P + b->qkv_b, N, C, 3 * C,
                         NNS_ACT_NONE, st);
 #pragma omp barrier
@@ -419,30 +474,37 @@ nns_status nns_transformer_forward(nns_transformer *m, const int32_t *ids, size_
                 note(st, nns_attention_fwd(a->att + o * C, a->lse + H * o, q, q + C, q + 2 * C,
                                            3 * C, NULL, 1, T, H, D, 0, m->ws[t]));
             }
+            check_block(m, "attention_fwd", l, "out", a->att, N * C);
+            check_block(m, "attention_fwd", l, "lse", a->lse, H * N);
 #pragma omp barrier
             /* rows: proj, residual, ln2, fc1 + gelu, fc2, residual */
             rows_linear(m, t, nt, m->tmp, NULL, a->att, P + b->proj_w, P + b->proj_b, N, C, C,
                         NNS_ACT_NONE, st);
             rows_add(t, nt, a->mid, a->x, m->tmp, N, C, st);
-            rows_layernorm(t, nt, a->ln2, a->mean2, a->rstd2, a->mid, P + b->ln2_w, P + b->ln2_b, N, C, st);
+            check_block(m, "add", l, "mid", a->mid, N * C);
+            rows_layernorm(m, t, nt, a->ln2, a->mean2, a->rstd2, a->mid, P + b->ln2_w, P + b->ln2_b,
+                           N, C, st);
             rows_linear(m, t, nt, a->hid, a->pre, a->ln2, P + b->fc1_w, P + b->fc1_b, N, C, 4 * C,
                         NNS_ACT_GELU, st);
             rows_linear(m, t, nt, m->tmp, NULL, a->hid, P + b->fc2_w, P + b->fc2_b, N, 4 * C, C,
                         NNS_ACT_NONE, st);
             rows_add(t, nt, next, a->mid, m->tmp, N, C, st);
+            check_block(m, "add", l, "out", next, N * C);
         }
-        rows_layernorm(t, nt, m->lnf, m->meanf, m->rstdf, m->xf, P + m->lnf_w, P + m->lnf_b, N, C, st);
+        rows_layernorm(m, t, nt, m->lnf, m->meanf, m->rstdf, m->xf, P + m->lnf_w, P + m->lnf_b,
+                       N, C, st);
 #pragma omp barrier
         /* the mean over each sequence's rows, then the head */
         share(m->nseq, t, nt, &lo, &hi);
         for (size_t s = lo; s < hi; s++)
             note(st, nns_mean_pool_fwd(m->pooled + s * C, m->lnf + m->off[s] * C, &m->len[s], 1,
                                        (size_t)m->len[s], C));
+        check(m, "mean_pool_fwd", NULL, "pooled", m->pooled, m->nseq * C);
 #pragma omp barrier
         rows_linear(m, t, nt, m->logits, NULL, m->pooled, P + m->head_w, P + m->head_b, m->nseq, C,
                     K, NNS_ACT_NONE, st);
     }
-    return status;
+    return nns_anomaly_status(&m->anomaly, status);
 }
 
 /* ---- backward --------------------------------------------------------- */
@@ -460,6 +522,9 @@ nns_status nns_transformer_forward_backward(nns_transformer *m, const int32_t *i
     memset(m->dlogits, 0, B * K * sizeof(float));
     status = nns_cross_entropy_fwd_bwd(loss, m->dlogits, m->logits, labels, B, K, -1);
     if (status != NNS_OK) return status;
+    if (nns_anomaly_check(&m->anomaly, "cross_entropy_fwd_bwd", NULL, "loss", loss, 1) ||
+        nns_anomaly_check(&m->anomaly, "cross_entropy_fwd_bwd", NULL, "dlogits", m->dlogits, B * K))
+        return NNS_ANOMALY_STATUS;
     const float *P = m->params;
     float *G = m->grads;
 #pragma omp parallel num_threads(m->threads)
@@ -484,6 +549,7 @@ nns_status nns_transformer_forward_backward(nns_transformer *m, const int32_t *i
             memset(m->dln + o * C, 0, T * C * sizeof(float));
             note(st, nns_mean_pool_bwd(m->dln + o * C, m->dpooled + s * C, &m->len[s], 1, T, C));
         }
+        check(m, "mean_pool_bwd", NULL, "din", m->dln, N * C);
         share(N, t, nt, &lo, &hi);
         if (hi > lo) memset(m->dx + lo * C, 0, (hi - lo) * C * sizeof(float));
 #pragma omp barrier
@@ -501,6 +567,7 @@ nns_status nns_transformer_forward_backward(nns_transformer *m, const int32_t *i
                 note(st, nns_gelu_bwd(m->dpre + lo * 4 * C, m->dhid + lo * 4 * C, a->pre + lo * 4 * C,
                                       (hi - lo) * 4 * C));
             }
+            check_module(m, "gelu_bwd", P + b->fc1_w, "dpre", m->dpre, N * 4 * C);
 #pragma omp barrier
             linear_backward(m, t, nt, m->dln, G + b->fc1_w, G + b->fc1_b, m->dpre, a->ln2,
                             P + b->fc1_w, N, C, 4 * C, st);
@@ -521,6 +588,7 @@ nns_status nns_transformer_forward_backward(nns_transformer *m, const int32_t *i
                                            a->att + o * C, a->lse + H * o, 3 * C, NULL, 1, T, H, D,
                                            0, m->ws[t]));
             }
+            check_block(m, "attention_bwd", l, "dqkv", m->dqkv, N * 3 * C);
 #pragma omp barrier
             linear_backward(m, t, nt, m->dln, G + b->qkv_w, G + b->qkv_b, m->dqkv, a->ln1,
                             P + b->qkv_w, N, C, 3 * C, st);
@@ -537,8 +605,10 @@ nns_status nns_transformer_forward_backward(nns_transformer *m, const int32_t *i
 #pragma omp section
             note(st, nns_embedding_bwd(G + m->pos, m->dx, m->pos_ids, N, C));
         }
+        check(m, "embedding_bwd", "tok_emb", "dweight", G + m->tok, m->cfg.vocab * C);
+        check(m, "embedding_bwd", "pos_emb", "dweight", G + m->pos, m->cfg.max_len * C);
     }
-    return status;
+    return nns_anomaly_status(&m->anomaly, status);
 }
 
 /* ---- update ------------------------------------------------------------ */
@@ -564,10 +634,13 @@ nns_status nns_transformer_grad_norm(const nns_transformer *m, float *norm)
 nns_status nns_transformer_update(nns_transformer *m, const nns_adam_config *adam, uint64_t step,
                                   float clip, float *norm)
 {
+    nns_anomaly_reset(&m->anomaly);
     float gnorm = 0;
     nns_status status = nns_transformer_grad_norm(m, &gnorm);
     if (status != NNS_OK) return status;
     if (norm) *norm = gnorm;
+    if (nns_anomaly_check(&m->anomaly, "sum_squares", NULL, "gradient norm", &gnorm, 1))
+        return NNS_ANOMALY_STATUS;
     /* torch.nn.utils.clip_grad_norm_: coef = max_norm / (norm + 1e-6), applied when below 1 */
     float coef = clip > 0 ? clip / (gnorm + 1e-6f) : 1.0f;
     int scale = clip > 0 && coef < 1.0f;
@@ -579,6 +652,13 @@ nns_status nns_transformer_update(nns_transformer *m, const nns_adam_config *ada
         note(&status, nns_adam_step(m->params + from, m->m + from, m->v + from, m->grads + from, cnt,
                                     adam, step));
     }
+    nns_anomaly *a = &m->anomaly;
+    if (status == NNS_OK &&
+        ((scale && nns_anomaly_check(a, "scale", NULL, "grads", m->grads, m->nparams)) ||
+         nns_anomaly_check(a, "adam_step", NULL, "params", m->params, m->nparams) ||
+         nns_anomaly_check(a, "adam_step", NULL, "exp_avg", m->m, m->nparams) ||
+         nns_anomaly_check(a, "adam_step", NULL, "exp_avg_sq", m->v, m->nparams)))
+        return NNS_ANOMALY_STATUS;
     return status;
 }
 

@@ -36,6 +36,7 @@
 #ifndef NNS_TRANSFORMER_H
 #define NNS_TRANSFORMER_H
 
+#include "anomaly.h"
 #include "checkpoint.h"
 #include "nnsimd.h"
 #include "rng.h"
@@ -102,6 +103,10 @@ typedef struct nns_transformer {
     size_t ws_bytes;
     float **gcols;                /* a thread's columns of dout for its weight gradient */
     size_t gcols_floats;
+    /* --detect-anomaly: set .enabled after nns_transformer_create; a call
+     * that meets a fault returns NNS_ANOMALY_STATUS with the message here
+     * (where: the state_dict's module, "blocks.1.fc1") */
+    nns_anomaly anomaly;
 } nns_transformer;
 
 /* Checks the configuration (sizes > 0, H divides C, ids fit in int32);

@@ -1,8 +1,8 @@
 /* One full MLP training step against PyTorch (tests/fixtures/mlp_step_*,
  * tools/fixtures/fam_mlp.py): logits, loss, every gradient and the
  * weights after one AdamW step, from the same inputs and initial weights,
- * through models/mlp.c on the active ISA; and the same losses for 1 and 2
- * threads.
+ * through models/mlp.c on the active ISA; the same losses for 1 and 2
+ * threads; and --detect-anomaly's checks.
  *
  * Bounds. Logits and loss: a float forward of depth L over widths <= K
  * errs by at most about L K u times the same computation on absolute
@@ -165,11 +165,44 @@ static void test_threads_same_bits(void)
     nns_mlp_free(&a), nns_mlp_free(&b);
 }
 
+/* --detect-anomaly: a clean step passes every check; a NaN weight of
+ * layer 0 is named at the first kernel it spoils (layer 0's forward, the
+ * pre-activation of row 0), the same for 1 and 2 threads; unchecked, the
+ * call succeeds with a NaN loss. */
+static void test_detect_anomaly(void)
+{
+    nns_mlp_config cfg = {.nlayers = 2, .dims = {6, 9, 4}, .act = NNS_ACT_RELU};
+    float x[5 * 6];
+    int32_t y[5] = {0, 1, 2, 3, 0};
+    nns_rng r;
+    nns_rng_seed(&r, 3);
+    for (size_t i = 0; i < 5 * 6; i++) x[i] = nns_rng_uniform(&r, -1, 1);
+    for (int threads = 1; threads <= 2; threads++) {
+        nns_mlp m;
+        char err[256];
+        float loss = 0;
+        CU_ASSERT_EQUAL_FATAL(nns_mlp_create(&m, &cfg, 5, threads, err, sizeof err), 0);
+        nns_rng_seed(&r, 4);
+        nns_mlp_init(&m, &r);
+        m.anomaly.enabled = 1;
+        CU_ASSERT_EQUAL(nns_mlp_forward_backward(&m, x, y, 5, &loss), NNS_OK);
+        m.params[m.w_off[0] + 2 * 6 + 1] = NAN; /* output feature 2 of layer 0 */
+        CU_ASSERT_EQUAL(nns_mlp_forward_backward(&m, x, y, 5, &loss), NNS_ANOMALY_STATUS);
+        CU_ASSERT_STRING_EQUAL(m.anomaly.msg, "linear_fwd (layer 0, pre) produced a non-finite value "
+                                              "(nan at element 2)");
+        m.anomaly.enabled = 0;
+        CU_ASSERT_EQUAL(nns_mlp_forward_backward(&m, x, y, 5, &loss), NNS_OK);
+        CU_ASSERT(isnan(loss));
+        nns_mlp_free(&m);
+    }
+}
+
 int register_mlp_suite(void)
 {
     CU_pSuite s = CU_add_suite("mlp", NULL, NULL);
     if (!s || !CU_add_test(s, "one_step_vs_torch", test_one_step_vs_torch) ||
-        !CU_add_test(s, "threads_same_bits", test_threads_same_bits))
+        !CU_add_test(s, "threads_same_bits", test_threads_same_bits) ||
+        !CU_add_test(s, "detect_anomaly", test_detect_anomaly))
         return CU_get_error();
     return 0;
 }

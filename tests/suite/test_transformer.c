@@ -13,7 +13,11 @@
  *   resume_same_bits: `nnsimd train transformer` on a few synthetic
  *     reviews (an aclImdb folder made here): a run stopped mid-epoch or at
  *     an epoch's end and resumed from its checkpoint, on another thread
- *     count, logs the same losses, bit for bit, as an uninterrupted run.
+ *     count, logs the same losses, bit for bit, as an uninterrupted run;
+ *   detect_anomaly: --detect-anomaly's checks pass a clean step and name
+ *     the first kernel to produce a NaN or an infinity (a poisoned weight,
+ *     an infinite gradient), the same for 1 and 2 threads; unchecked, the
+ *     model returns a NaN loss as before.
  *
  * Bounds. A float evaluation of the model is a chain of S stages (per
  * block: layer norm, qkv, scores, softmax, p.v, proj, layer norm, fc1,
@@ -420,6 +424,51 @@ static void test_threads_same_bits(void)
     for (int k = 0; k < models; k++) nns_transformer_free(&m[k]);
 }
 
+/* ---- --detect-anomaly ------------------------------------------------------- */
+
+static void test_detect_anomaly(void)
+{
+    const nns_transformer_config cfg = {29, 16, 24, 3, 2, 3};
+    const int32_t lengths[] = {16, 0, 5, 11};
+    const size_t n = 4;
+    batch b;
+    nns_rng r;
+    nns_rng_seed(&r, 8);
+    make_batch(&b, &cfg, lengths, n, &r);
+    nns_adam_config adam = {1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, 1};
+    for (int threads = 1; threads <= 2; threads++) {
+        nns_transformer m;
+        char err[256];
+        float loss = 0;
+        CU_ASSERT_EQUAL_FATAL(nns_transformer_create(&m, &cfg, n, threads, err, sizeof err), 0);
+        nns_rng_seed(&r, 9);
+        nns_transformer_init(&m, &r);
+        m.anomaly.enabled = 1;
+        /* a clean step (clipped: the scale runs too) passes every check */
+        CU_ASSERT_EQUAL(nns_transformer_forward_backward(&m, b.ids, cfg.max_len, b.len, b.lab, n,
+                                                         &loss), NNS_OK);
+        CU_ASSERT_EQUAL(nns_transformer_update(&m, &adam, 1, 1e-3f, NULL), NNS_OK);
+        /* an infinite gradient: the first kernel to see it is the norm's */
+        m.grads[m.blk[0].proj_b + 2] = INFINITY;
+        CU_ASSERT_EQUAL(nns_transformer_update(&m, &adam, 2, 1e-3f, NULL), NNS_ANOMALY_STATUS);
+        CU_ASSERT_STRING_EQUAL(m.anomaly.msg, "sum_squares (gradient norm) produced a non-finite value "
+                                              "(inf at element 0)");
+        /* a NaN weight of blocks.1.fc1 (output feature 5): its forward,
+         * the pre-activation of row 0, for any thread count */
+        m.params[m.blk[1].fc1_w + 5 * cfg.dim] = NAN;
+        CU_ASSERT_EQUAL(nns_transformer_forward_backward(&m, b.ids, cfg.max_len, b.len, b.lab, n,
+                                                         &loss), NNS_ANOMALY_STATUS);
+        CU_ASSERT_STRING_EQUAL(m.anomaly.msg, "linear_fwd (blocks.1.fc1, pre) produced a non-finite "
+                                              "value (nan at element 5)");
+        /* unchecked: the call succeeds, the loss is NaN */
+        m.anomaly.enabled = 0;
+        CU_ASSERT_EQUAL(nns_transformer_forward_backward(&m, b.ids, cfg.max_len, b.len, b.lab, n,
+                                                         &loss), NNS_OK);
+        CU_ASSERT(isnan(loss));
+        nns_transformer_free(&m);
+    }
+}
+
 /* ---- training: stop, resume, same bits ------------------------------------ */
 
 static char tmp_root[64];
@@ -557,7 +606,8 @@ int register_transformer_suite(void)
     if (!s || !CU_add_test(s, "gradients_vs_finite_differences", test_gradients_fd) ||
         !CU_add_test(s, "one_step_vs_torch", test_step_vs_torch) ||
         !CU_add_test(s, "threads_same_bits", test_threads_same_bits) ||
-        !CU_add_test(s, "resume_same_bits", test_resume_same_bits))
+        !CU_add_test(s, "resume_same_bits", test_resume_same_bits) ||
+        !CU_add_test(s, "detect_anomaly", test_detect_anomaly))
         return CU_get_error();
     return 0;
 }
