@@ -153,6 +153,36 @@ static int backward_fault(nns_mlp *m, size_t l, size_t n)
            faulty(m, "linear_bwd", l, "dbias", m->grads + m->b_off[l], oc);
 }
 
+/* Fewest output features a thread takes when the forward splits features. */
+#define MLP_MIN_FEATURES 64
+
+/* Layer l's forward for the features [lo, hi) of all n rows: into the
+ * thread's scratch (dense n x cnt), then copied into the columns of the
+ * output and pre-activation. The weights' rows [lo, hi) are contiguous. */
+static nns_status layer_forward_features(nns_mlp *m, size_t l, size_t n, size_t lo, size_t hi, int t)
+{
+    size_t c = m->cfg.dims[l], oc = m->cfg.dims[l + 1], cnt = hi - lo;
+    nns_act act = layer_act(m, l);
+    float *ocols = m->gcols[t], *pcols = ocols + n * cnt;
+    nns_status s = nns_linear_fwd(ocols, act ? pcols : NULL, m->x[l], m->params + m->w_off[l] + lo * c,
+                                  m->params + m->b_off[l] + lo, n, c, cnt, act, m->ws[t]);
+    for (size_t r = 0; s == NNS_OK && r < n; r++) {
+        memcpy(m->x[l + 1] + r * oc + lo, ocols + r * cnt, cnt * sizeof(float));
+        if (act) memcpy(m->pre[l] + r * oc + lo, pcols + r * cnt, cnt * sizeof(float));
+    }
+    return s;
+}
+
+/* Layer l's forward for the rows [lo, hi). */
+static nns_status layer_forward_rows(nns_mlp *m, size_t l, size_t lo, size_t hi, int t)
+{
+    size_t c = m->cfg.dims[l], oc = m->cfg.dims[l + 1];
+    nns_act act = layer_act(m, l);
+    return nns_linear_fwd(m->x[l + 1] + lo * oc, act ? m->pre[l] + lo * oc : NULL, m->x[l] + lo * c,
+                          m->params + m->w_off[l], m->params + m->b_off[l], hi - lo, c, oc, act,
+                          m->ws[t]);
+}
+
 nns_status nns_mlp_forward(nns_mlp *m, const float *input, size_t n)
 {
     if (n > m->batch) return NNS_ERR_ARG;
@@ -160,17 +190,21 @@ nns_status nns_mlp_forward(nns_mlp *m, const float *input, size_t n)
     memcpy(m->x[0], input, n * m->cfg.dims[0] * sizeof(float));
     nns_status status = NNS_OK;
     for (size_t l = 0; l < m->cfg.nlayers; l++) {
-        size_t c = m->cfg.dims[l], oc = m->cfg.dims[l + 1];
-        nns_act act = layer_act(m, l);
-        const float *w = m->params + m->w_off[l], *b = m->params + m->b_off[l];
+        /* Wide layers split their output features between the threads, so
+         * each packs only its slice of the transposed weights (the part of
+         * the work that splitting rows would repeat on every thread);
+         * narrow ones split rows. Each output element is the same sum
+         * either way (the GEMM's order does not depend on the tile's place),
+         * so the bits do not depend on the thread count. */
+        int by_features = m->threads > 1 && m->cfg.dims[l + 1] >= MLP_MIN_FEATURES * (size_t)m->threads;
 #pragma omp parallel num_threads(m->threads)
         {
             int t = omp_get_thread_num();
             size_t lo, hi;
-            share(n, t, omp_get_num_threads(), &lo, &hi);
+            share(by_features ? m->cfg.dims[l + 1] : n, t, omp_get_num_threads(), &lo, &hi);
             if (hi > lo) {
-                nns_status s = nns_linear_fwd(m->x[l + 1] + lo * oc, act ? m->pre[l] + lo * oc : NULL,
-                                              m->x[l] + lo * c, w, b, hi - lo, c, oc, act, m->ws[t]);
+                nns_status s = by_features ? layer_forward_features(m, l, n, lo, hi, t)
+                                           : layer_forward_rows(m, l, lo, hi, t);
                 if (s != NNS_OK) {
 #pragma omp critical
                     status = s;

@@ -29,7 +29,8 @@ typedef struct nns_mlp {
     /* activations: x[l] (batch x dims[l]) is layer l's input, x[nlayers]
      * the logits; pre[l] the pre-activation of layer l (hidden layers) */
     float *x[NNS_MLP_MAX_LAYERS + 1], *pre[NNS_MLP_MAX_LAYERS], *dx[NNS_MLP_MAX_LAYERS + 1];
-    /* per thread: a workspace and a copy of dout's columns for dweight */
+    /* per thread: a workspace and scratch for a slice of columns (the
+     * forward's output features; dout's columns for dweight) */
     void **ws;
     size_t ws_bytes;
     float **gcols;

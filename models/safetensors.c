@@ -141,8 +141,9 @@ st_file *st_open(const char *path, char *err, size_t err_len)
     free(header);
     if (!json_is_object(root)) {
         json_decref(root);
+        char shown[4 * 64 + 4]; /* jansson quotes the text near the error: it may hold a newline */
         return fail(f, err, err_len, path, "header is not a JSON object (at byte %d: %s)",
-                    jerr.position, jerr.text);
+                    jerr.position, nns_printable(jerr.text, shown, sizeof shown));
     }
     f->tensors = calloc(json_object_size(root) + 1, sizeof *f->tensors);
     if (!f->tensors) {

@@ -13,6 +13,7 @@
 
 #include <inttypes.h>
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,14 +187,35 @@ static float step_lr(const nns_mlp_train_opts *o, uint64_t step, uint64_t total)
     return (float)(0.5 * o->lr * (1.0 + cos(M_PI * (double)(step - 1) / (double)total)));
 }
 
-static nns_status optimizer_step(nns_mlp *m, const nns_mlp_train_opts *o, float lr, uint64_t step)
+/* The optimizer over the parameters [lo, hi) of the flat buffers. */
+static nns_status optimizer_range(nns_mlp *m, const nns_mlp_train_opts *o, float lr, uint64_t step,
+                                  size_t lo, size_t hi)
 {
     if (o->optimizer == NNS_OPT_SGD) {
         nns_sgd_config c = {lr, o->momentum, 0, o->weight_decay, 0};
-        return nns_sgd_step(m->params, m->m, m->grads, m->nparams, &c, step);
+        return nns_sgd_step(m->params + lo, m->m + lo, m->grads + lo, hi - lo, &c, step);
     }
     nns_adam_config c = {lr, 0.9f, 0.999f, 1e-8f, o->weight_decay, o->optimizer == NNS_OPT_ADAMW};
-    return nns_adam_step(m->params, m->m, m->v, m->grads, m->nparams, &c, step);
+    return nns_adam_step(m->params + lo, m->m + lo, m->v + lo, m->grads + lo, hi - lo, &c, step);
+}
+
+/* The optimizer step, its elementwise update split into one contiguous
+ * stretch of the flat buffers per thread (no element depends on another,
+ * so the bits do not depend on the split). */
+static nns_status optimizer_step(nns_mlp *m, const nns_mlp_train_opts *o, float lr, uint64_t step)
+{
+    nns_status status = NNS_OK;
+#pragma omp parallel num_threads(m->threads)
+    {
+        size_t nt = (size_t)omp_get_num_threads(), t = (size_t)omp_get_thread_num();
+        size_t lo = m->nparams * t / nt, hi = m->nparams * (t + 1) / nt;
+        nns_status s = hi > lo ? optimizer_range(m, o, lr, step, lo, hi) : NNS_OK;
+        if (s != NNS_OK) {
+#pragma omp critical
+            status = s;
+        }
+    }
+    return status;
 }
 
 /* --detect-anomaly: the optimizer's outputs, under the checkpoint's names. */

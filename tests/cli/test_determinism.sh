@@ -16,7 +16,8 @@
 # that results do not depend on alignment.
 #
 # Uses the real MNIST (NNSIMD_DATA, ../shared/data, data/ at the top),
-# else a synthetic set written here. The model: --hidden 32.
+# else a synthetic set written here. The model: --hidden 160,32 (on 2 threads
+# its first layer splits output features, the others rows).
 # Usage: tests/cli/test_determinism.sh path/to/nnsimd [KILLS]   (KILLS: 3)
 set -u
 NNSIMD=${1:?usage: test_determinism.sh path/to/nnsimd [kills]}
@@ -63,7 +64,7 @@ else
     echo "data: no MNIST found (NNSIMD_DATA, ../shared/data, data/): a synthetic set of 2,560 images"
 fi
 
-MLP="train mlp --data $data --hidden 32 --epochs 1"
+MLP="train mlp --data $data --hidden 160,32 --epochs 1"
 # losses FILE: the log's step lines without their timing
 losses() { grep '"step"' "$1" | sed 's/,"time_s":[^}]*//'; }
 # tensors FILE: the bytes after the safetensors header, as a checksum

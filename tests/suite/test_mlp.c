@@ -145,7 +145,9 @@ static void test_one_step_vs_torch(void)
  * the loss and every gradient are the same bits for 1 and 2 threads. */
 static void test_threads_same_bits(void)
 {
-    nns_mlp_config cfg = {.nlayers = 3, .dims = {37, 70, 33, 5}, .act = NNS_ACT_GELU};
+    /* 150 features: on 2 threads layer 0 splits its output features, the
+     * narrower layers their rows; 1 thread runs every layer whole. */
+    nns_mlp_config cfg = {.nlayers = 3, .dims = {37, 150, 33, 5}, .act = NNS_ACT_GELU};
     nns_mlp a, b;
     char err[256];
     CU_ASSERT_EQUAL_FATAL(nns_mlp_create(&a, &cfg, 29, 1, err, sizeof err), 0);
@@ -161,6 +163,8 @@ static void test_threads_same_bits(void)
     CU_ASSERT_EQUAL(nns_mlp_forward_backward(&a, x, y, 29, &la), NNS_OK);
     CU_ASSERT_EQUAL(nns_mlp_forward_backward(&b, x, y, 29, &lb), NNS_OK);
     CU_ASSERT(memcmp(&la, &lb, sizeof la) == 0);
+    CU_ASSERT(memcmp(a.x[1], b.x[1], 29 * 150 * sizeof(float)) == 0);
+    CU_ASSERT(memcmp(a.pre[0], b.pre[0], 29 * 150 * sizeof(float)) == 0);
     CU_ASSERT(memcmp(a.grads, b.grads, a.nparams * sizeof(float)) == 0);
     nns_mlp_free(&a), nns_mlp_free(&b);
 }
