@@ -11,9 +11,10 @@
 #     --max-steps 1 runs), no temporary file is left, and the run resumes
 #     from it; the last resume runs to the end, and its logged losses and
 #     final checkpoint must equal an uninterrupted run's, bit for bit.
-# Pointer alignment is not varied here: the kernel checker (nnsimd verify,
-# the CUnit suites) runs every kernel on misaligned pointers and checks
-# that results do not depend on alignment.
+# Pointer alignment is not varied here: the CUnit suite's
+# mlp/alignment_same_bits moves every buffer of a model off its alignment
+# and compares a training step's loss and gradients bit for bit, and the
+# kernel checker runs every kernel on misaligned pointers.
 #
 # Uses the real MNIST (NNSIMD_DATA, ../shared/data, data/ at the top),
 # else a synthetic set written here. The model: --hidden 160,32 (on 2 threads

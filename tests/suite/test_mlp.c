@@ -2,7 +2,8 @@
  * tools/fixtures/fam_mlp.py): logits, loss, every gradient and the
  * weights after one AdamW step, from the same inputs and initial weights,
  * through models/mlp.c on the active ISA; the same losses for 1 and 2
- * threads; and --detect-anomaly's checks.
+ * threads and for every buffer moved off its alignment; and
+ * --detect-anomaly's checks.
  *
  * Bounds. Logits and loss: a float forward of depth L over widths <= K
  * errs by at most about L K u times the same computation on absolute
@@ -20,6 +21,7 @@
 #include "mlp.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,11 +203,79 @@ static void test_detect_anomaly(void)
     }
 }
 
+/* The model's float buffers, each re-pointed into one arena at a float
+ * offset 1..15 past a 64-byte boundary (contents copied), so that no
+ * kernel sees the alignment malloc gave. Returns the arena; the original
+ * pointers go to saved[] (restore them before nns_mlp_free). */
+enum { MISALIGNED_MAX = 4 + 3 * (NNS_MLP_MAX_LAYERS + 1) + 2 * 2 };
+
+static char *misalign_buffers(nns_mlp *m, float **saved[], float *orig[], size_t *count)
+{
+    size_t L = m->cfg.nlayers, widest = 0, n = 0, bytes[MISALIGNED_MAX];
+    float **slot[MISALIGNED_MAX];
+    for (size_t l = 0; l < L; l++)
+        if (m->cfg.dims[l + 1] > widest) widest = m->cfg.dims[l + 1];
+    float **params[] = {&m->params, &m->grads, &m->m, &m->v};
+    for (size_t i = 0; i < 4; i++) slot[n] = params[i], bytes[n++] = m->nparams * sizeof(float);
+    for (size_t l = 0; l <= L; l++) {
+        slot[n] = &m->x[l], bytes[n++] = m->batch * m->cfg.dims[l] * sizeof(float);
+        slot[n] = &m->dx[l], bytes[n++] = m->batch * m->cfg.dims[l] * sizeof(float);
+        if (l < L) slot[n] = &m->pre[l], bytes[n++] = m->batch * m->cfg.dims[l + 1] * sizeof(float);
+    }
+    for (int t = 0; t < m->threads && t < 2; t++) {
+        slot[n] = (float **)&m->ws[t], bytes[n++] = m->ws_bytes;
+        slot[n] = &m->gcols[t], bytes[n++] = 2 * m->batch * widest * sizeof(float);
+    }
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) total += bytes[i] + 128;
+    char *arena = malloc(total + 64), *at = arena;
+    for (size_t i = 0; arena && i < n; i++) {
+        at = (char *)(((uintptr_t)at + 63) & ~(uintptr_t)63) + 4 * (1 + i % 15);
+        memcpy(at, *slot[i], bytes[i]);
+        saved[i] = slot[i], orig[i] = *slot[i], *slot[i] = (float *)(void *)at;
+        at += bytes[i];
+    }
+    *count = n;
+    return arena;
+}
+
+/* The same bits with every buffer of the model and the input off their
+ * alignment (DESIGN.md: "same input, same bits"). */
+static void test_alignment_same_bits(void)
+{
+    nns_mlp_config cfg = {.nlayers = 3, .dims = {37, 150, 33, 5}, .act = NNS_ACT_GELU};
+    nns_mlp a, b;
+    char err[256];
+    CU_ASSERT_EQUAL_FATAL(nns_mlp_create(&a, &cfg, 29, 2, err, sizeof err), 0);
+    CU_ASSERT_EQUAL_FATAL(nns_mlp_create(&b, &cfg, 29, 2, err, sizeof err), 0);
+    nns_rng r1, r2;
+    nns_rng_seed(&r1, 7), nns_rng_seed(&r2, 7);
+    nns_mlp_init(&a, &r1), nns_mlp_init(&b, &r2);
+    float **saved[MISALIGNED_MAX], *orig[MISALIGNED_MAX];
+    size_t count;
+    char *arena = misalign_buffers(&b, saved, orig, &count);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(arena);
+    float x[29 * 37 + 1], *xb = x + 1; /* the input 4 bytes further on */
+    int32_t y[29];
+    for (size_t i = 0; i < 29 * 37; i++) x[i] = nns_rng_uniform(&r1, -1, 1);
+    for (size_t i = 0; i < 29; i++) y[i] = (int32_t)(i % 5);
+    float la, lb;
+    CU_ASSERT_EQUAL(nns_mlp_forward_backward(&a, x, y, 29, &la), NNS_OK);
+    memmove(xb, x, 29 * 37 * sizeof(float));
+    CU_ASSERT_EQUAL(nns_mlp_forward_backward(&b, xb, y, 29, &lb), NNS_OK);
+    CU_ASSERT(memcmp(&la, &lb, sizeof la) == 0);
+    CU_ASSERT(memcmp(a.grads, b.grads, a.nparams * sizeof(float)) == 0);
+    for (size_t i = 0; i < count; i++) *saved[i] = orig[i];
+    free(arena);
+    nns_mlp_free(&a), nns_mlp_free(&b);
+}
+
 int register_mlp_suite(void)
 {
     CU_pSuite s = CU_add_suite("mlp", NULL, NULL);
     if (!s || !CU_add_test(s, "one_step_vs_torch", test_one_step_vs_torch) ||
         !CU_add_test(s, "threads_same_bits", test_threads_same_bits) ||
+        !CU_add_test(s, "alignment_same_bits", test_alignment_same_bits) ||
         !CU_add_test(s, "detect_anomaly", test_detect_anomaly))
         return CU_get_error();
     return 0;
