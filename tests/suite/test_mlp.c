@@ -143,30 +143,40 @@ static void test_one_step_vs_torch(void)
     printf("\n");
 }
 
+/* The bits tests' model: 37 -> 150 -> 33 -> 5 GELU for batches of 29 (150
+ * features: on 2 threads layer 0 splits its output features, the narrower
+ * layers their rows). Two copies, a on ta threads and b on tb, with the
+ * same initial weights; x and y a batch from the same generator. */
+enum { BITS_N = 29, BITS_C = 37 };
+
+static int bits_models(nns_mlp *a, int ta, nns_mlp *b, int tb, float *x, int32_t *y)
+{
+    nns_mlp_config cfg = {.nlayers = 3, .dims = {BITS_C, 150, 33, 5}, .act = NNS_ACT_GELU};
+    char err[256];
+    if (nns_mlp_create(a, &cfg, BITS_N, ta, err, sizeof err) != 0) return -1;
+    if (nns_mlp_create(b, &cfg, BITS_N, tb, err, sizeof err) != 0) return nns_mlp_free(a), -1;
+    nns_rng r1, r2;
+    nns_rng_seed(&r1, 5), nns_rng_seed(&r2, 5);
+    nns_mlp_init(a, &r1), nns_mlp_init(b, &r2);
+    for (size_t i = 0; i < BITS_N * BITS_C; i++) x[i] = nns_rng_uniform(&r1, -1, 1);
+    for (size_t i = 0; i < BITS_N; i++) y[i] = (int32_t)(i % 5);
+    return 0;
+}
+
 /* The model splits rows and features across threads, never a reduction:
  * the loss and every gradient are the same bits for 1 and 2 threads. */
 static void test_threads_same_bits(void)
 {
-    /* 150 features: on 2 threads layer 0 splits its output features, the
-     * narrower layers their rows; 1 thread runs every layer whole. */
-    nns_mlp_config cfg = {.nlayers = 3, .dims = {37, 150, 33, 5}, .act = NNS_ACT_GELU};
     nns_mlp a, b;
-    char err[256];
-    CU_ASSERT_EQUAL_FATAL(nns_mlp_create(&a, &cfg, 29, 1, err, sizeof err), 0);
-    CU_ASSERT_EQUAL_FATAL(nns_mlp_create(&b, &cfg, 29, 2, err, sizeof err), 0);
-    nns_rng r1, r2;
-    nns_rng_seed(&r1, 5), nns_rng_seed(&r2, 5);
-    nns_mlp_init(&a, &r1), nns_mlp_init(&b, &r2);
-    float x[29 * 37];
-    int32_t y[29];
-    for (size_t i = 0; i < 29 * 37; i++) x[i] = nns_rng_uniform(&r1, -1, 1);
-    for (size_t i = 0; i < 29; i++) y[i] = (int32_t)(i % 5);
+    float x[BITS_N * BITS_C];
+    int32_t y[BITS_N];
+    CU_ASSERT_EQUAL_FATAL(bits_models(&a, 1, &b, 2, x, y), 0);
     float la, lb;
-    CU_ASSERT_EQUAL(nns_mlp_forward_backward(&a, x, y, 29, &la), NNS_OK);
-    CU_ASSERT_EQUAL(nns_mlp_forward_backward(&b, x, y, 29, &lb), NNS_OK);
+    CU_ASSERT_EQUAL(nns_mlp_forward_backward(&a, x, y, BITS_N, &la), NNS_OK);
+    CU_ASSERT_EQUAL(nns_mlp_forward_backward(&b, x, y, BITS_N, &lb), NNS_OK);
     CU_ASSERT(memcmp(&la, &lb, sizeof la) == 0);
-    CU_ASSERT(memcmp(a.x[1], b.x[1], 29 * 150 * sizeof(float)) == 0);
-    CU_ASSERT(memcmp(a.pre[0], b.pre[0], 29 * 150 * sizeof(float)) == 0);
+    CU_ASSERT(memcmp(a.x[1], b.x[1], BITS_N * 150 * sizeof(float)) == 0);
+    CU_ASSERT(memcmp(a.pre[0], b.pre[0], BITS_N * 150 * sizeof(float)) == 0);
     CU_ASSERT(memcmp(a.grads, b.grads, a.nparams * sizeof(float)) == 0);
     nns_mlp_free(&a), nns_mlp_free(&b);
 }
@@ -243,26 +253,18 @@ static char *misalign_buffers(nns_mlp *m, float **saved[], float *orig[], size_t
  * alignment (DESIGN.md: "same input, same bits"). */
 static void test_alignment_same_bits(void)
 {
-    nns_mlp_config cfg = {.nlayers = 3, .dims = {37, 150, 33, 5}, .act = NNS_ACT_GELU};
     nns_mlp a, b;
-    char err[256];
-    CU_ASSERT_EQUAL_FATAL(nns_mlp_create(&a, &cfg, 29, 2, err, sizeof err), 0);
-    CU_ASSERT_EQUAL_FATAL(nns_mlp_create(&b, &cfg, 29, 2, err, sizeof err), 0);
-    nns_rng r1, r2;
-    nns_rng_seed(&r1, 7), nns_rng_seed(&r2, 7);
-    nns_mlp_init(&a, &r1), nns_mlp_init(&b, &r2);
+    float x[BITS_N * BITS_C + 1], *xb = x + 1; /* b's input 4 bytes further on */
+    int32_t y[BITS_N];
+    CU_ASSERT_EQUAL_FATAL(bits_models(&a, 2, &b, 2, x, y), 0);
     float **saved[MISALIGNED_MAX], *orig[MISALIGNED_MAX];
     size_t count;
     char *arena = misalign_buffers(&b, saved, orig, &count);
     CU_ASSERT_PTR_NOT_NULL_FATAL(arena);
-    float x[29 * 37 + 1], *xb = x + 1; /* the input 4 bytes further on */
-    int32_t y[29];
-    for (size_t i = 0; i < 29 * 37; i++) x[i] = nns_rng_uniform(&r1, -1, 1);
-    for (size_t i = 0; i < 29; i++) y[i] = (int32_t)(i % 5);
     float la, lb;
-    CU_ASSERT_EQUAL(nns_mlp_forward_backward(&a, x, y, 29, &la), NNS_OK);
-    memmove(xb, x, 29 * 37 * sizeof(float));
-    CU_ASSERT_EQUAL(nns_mlp_forward_backward(&b, xb, y, 29, &lb), NNS_OK);
+    CU_ASSERT_EQUAL(nns_mlp_forward_backward(&a, x, y, BITS_N, &la), NNS_OK);
+    memmove(xb, x, BITS_N * BITS_C * sizeof(float));
+    CU_ASSERT_EQUAL(nns_mlp_forward_backward(&b, xb, y, BITS_N, &lb), NNS_OK);
     CU_ASSERT(memcmp(&la, &lb, sizeof la) == 0);
     CU_ASSERT(memcmp(a.grads, b.grads, a.nparams * sizeof(float)) == 0);
     for (size_t i = 0; i < count; i++) *saved[i] = orig[i];
