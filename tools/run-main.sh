@@ -19,12 +19,12 @@ t_start=$(date +%s)
 step() { echo; echo "=== [$1/9] $2 ($(( $(date +%s) - t_start )) s so far)"; }
 
 cat <<EOF
-nnsimd make run: about 10-15 minutes on a 2-core machine, in 9 steps:
-  1 build            2 nnsimd info          3 nnsimd verify (native ISAs, ~1 min)
-  4 nnsimd verify under qemu: Haswell, Nehalem, aarch64 (correctness only, ~3 min)
-  5 kernel benchmarks, every kernel x ISA and OpenBLAS (${MIN_TIME} s each, ~4 min)
-  6 PyTorch side by side (if python3-torch is installed, ~2 min)
-  7 MNIST MLP, one epoch (~10 s)   8 IMDb transformer, a short run (~2 min)
+nnsimd make run: about 6-8 minutes on a 2-core machine, in 9 steps:
+  1 build (~1 min)   2 nnsimd info          3 nnsimd verify (native ISAs, ~15 s)
+  4 nnsimd verify under qemu: Haswell, Nehalem, aarch64 (correctness only, ~2.5 min)
+  5 kernel benchmarks, every kernel x ISA and OpenBLAS (${MIN_TIME} s each, ~1.5 min)
+  6 PyTorch side by side (if python3-torch is installed, ~1 min)
+  7 MNIST MLP, one epoch (~5 s)    8 IMDb transformer, a short run (~1 min)
   9 the report (results/<cpu-id>/run/report.md and its figures)
 EOF
 
