@@ -1,9 +1,12 @@
 /* The MLP's forward and backward over the public kernels, parallel at the
- * model level: the forward and din split the batch's rows across threads,
- * dweight and dbias split the output features (a thread copies its columns
- * of dout and pre out first). No reduction dimension is ever split, so the
- * result is bit-identical for any thread count. */
+ * model level: the forward of a wide layer splits its output features
+ * across threads (a narrow one the batch's rows), din splits rows, dweight
+ * and dbias split the output features (a thread works on a dense copy of
+ * its columns, models/columns.h). No reduction dimension is ever split, so
+ * the result is bit-identical for any thread count. */
 #include "mlp.h"
+
+#include "columns.h"
 
 #include <math.h>
 #include <omp.h>
@@ -166,11 +169,10 @@ static nns_status layer_forward_features(nns_mlp *m, size_t l, size_t n, size_t 
     float *ocols = m->gcols[t], *pcols = ocols + n * cnt;
     nns_status s = nns_linear_fwd(ocols, act ? pcols : NULL, m->x[l], m->params + m->w_off[l] + lo * c,
                                   m->params + m->b_off[l] + lo, n, c, cnt, act, m->ws[t]);
-    for (size_t r = 0; s == NNS_OK && r < n; r++) {
-        memcpy(m->x[l + 1] + r * oc + lo, ocols + r * cnt, cnt * sizeof(float));
-        if (act) memcpy(m->pre[l] + r * oc + lo, pcols + r * cnt, cnt * sizeof(float));
-    }
-    return s;
+    if (s != NNS_OK) return s;
+    nns_columns_scatter(m->x[l + 1], ocols, n, oc, lo, cnt);
+    if (act) nns_columns_scatter(m->pre[l], pcols, n, oc, lo, cnt);
+    return NNS_OK;
 }
 
 /* Layer l's forward for the rows [lo, hi). */
@@ -224,10 +226,8 @@ static nns_status layer_param_grads(nns_mlp *m, size_t l, size_t n, size_t lo, s
     size_t c = m->cfg.dims[l], oc = m->cfg.dims[l + 1], cnt = hi - lo;
     nns_act act = layer_act(m, l);
     float *dcols = m->gcols[t], *pcols = dcols + n * cnt;
-    for (size_t r = 0; r < n; r++) {
-        memcpy(dcols + r * cnt, m->dx[l + 1] + r * oc + lo, cnt * sizeof(float));
-        if (act) memcpy(pcols + r * cnt, m->pre[l] + r * oc + lo, cnt * sizeof(float));
-    }
+    nns_columns_gather(dcols, m->dx[l + 1], n, oc, lo, cnt);
+    if (act) nns_columns_gather(pcols, m->pre[l], n, oc, lo, cnt);
     return nns_linear_bwd(NULL, m->grads + m->w_off[l] + lo * c, m->grads + m->b_off[l] + lo, dcols,
                           act ? pcols : NULL, m->x[l], m->params + m->w_off[l] + lo * c, n, c, cnt,
                           act, m->ws[t]);

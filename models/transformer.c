@@ -2,6 +2,8 @@
  * transformer.h for the model, the packed rows and the threading). */
 #include "transformer.h"
 
+#include "columns.h"
+
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
@@ -341,7 +343,7 @@ static void linear_backward(nns_transformer *m, int t, int nt, float *din, float
         const float *cols = g;
         if (cnt < oc) {
             float *dst = m->gcols[t];
-            for (size_t r = 0; r < n; r++) memcpy(dst + r * cnt, g + r * oc + lo, cnt * sizeof(float));
+            nns_columns_gather(dst, g, n, oc, lo, cnt);
             cols = dst;
         }
         note(st, nns_linear_bwd(NULL, dw + lo * c, db + lo, cols, NULL, in, w + lo * c, n, c, cnt,
