@@ -10,12 +10,17 @@
  * miss at a time. A prefetch never faults and changes no result. On the
  * Zen 3 EPYC, 8192 ids x 128 floats from a 200 MB table: lookup 663 ->
  * 446 us, scatter-add 436 -> 262 us; no gain (nor loss beyond the noise)
- * when the table sits in L3, as at the benchmark's V = 20000. */
+ * when the table sits in L3, as at the benchmark's V = 20000. The lookup
+ * also prefetches, for writing, the output row EMB_OUT_AHEAD rows ahead:
+ * its lines are then owned before the stores reach them. On the Xeon
+ * (intel-xeon-f06-mcf), 8192 ids x 128 floats, V = 20000, medians of 21
+ * interleaved runs: 445 -> 423 us. */
 #include "variant.h"
 
 #include <stdint.h>
 
 #define EMB_AHEAD 4
+#define EMB_OUT_AHEAD 8
 
 /* Prefetches the c floats at p (for writing if `write`), one touch per
  * 64-byte line. */
@@ -39,6 +44,7 @@ void NNS_VARIANT(embedding_fwd)(float *out, const int32_t *ids, const float *wei
     if (c == 0) return; /* no row to copy: ids are not read */
     for (size_t i = 0; i < n; i++) {
         if (i + EMB_AHEAD < n) emb_prefetch_row(weight + (size_t)ids[i + EMB_AHEAD] * c, c, 0);
+        if (i + EMB_OUT_AHEAD < n) emb_prefetch_row(out + (i + EMB_OUT_AHEAD) * c, c, 1);
         const float *row = weight + (size_t)ids[i] * c;
         float *y = out + i * c;
         size_t j = 0;
