@@ -38,10 +38,24 @@ typedef struct gemm_epilogue {
     float *pre;        /* where the pre-activation goes on the last block, or NULL */
 } gemm_epilogue;
 
+/* One k of a sliver: the `rows` valid rows at src (contiguous), zeros to
+ * GEMM_MR, a vector (masked at the edges) at a time. */
+static inline void pack_a_column(float *restrict d, const float *src, size_t rows)
+{
+    for (size_t r0 = 0; r0 < GEMM_MR; r0 += VF_LANES) {
+        size_t n = GEMM_MR - r0 < VF_LANES ? GEMM_MR - r0 : VF_LANES;
+        size_t valid = rows > r0 ? (rows - r0 < n ? rows - r0 : n) : 0;
+        vf v = valid == VF_LANES ? vf_load(src + r0) : valid ? vf_load_n(src + r0, valid) : vf_set1(0.0f);
+        if (n == VF_LANES) vf_store(d + r0, v);
+        else vf_store_n(d + r0, v, n);
+    }
+}
+
 /* Packs rows [i0, i0 + mc) and depth [k0, k0 + kc) of A into slivers of
  * GEMM_MR rows, each stored k-major (dst[k * MR + r]); rows past mc are 0.
  * Used when A's rows are not contiguous in k (dweight's A = g^T, whose MR
- * rows at one k are adjacent): k outer, so each step reads one stretch. */
+ * rows at one k are adjacent, rs == 1: vector copies): k outer, so each
+ * step reads one stretch. */
 static void pack_a(float *restrict dst, gemm_operand a, size_t i0, size_t mc, size_t k0, size_t kc)
 {
     for (size_t ir = 0; ir < mc; ir += GEMM_MR) {
@@ -49,6 +63,10 @@ static void pack_a(float *restrict dst, gemm_operand a, size_t i0, size_t mc, si
         const float *src = a.p + (i0 + ir) * a.rs + k0 * a.cs;
         for (size_t k = 0; k < kc; k++) {
             float *d = dst + k * GEMM_MR;
+            if (a.rs == 1) {
+                pack_a_column(d, src + k * a.cs, rows);
+                continue;
+            }
             for (size_t r = 0; r < rows; r++) d[r] = src[k * a.cs + r * a.rs];
             for (size_t r = rows; r < GEMM_MR; r++) d[r] = 0.0f;
         }
@@ -158,9 +176,10 @@ micro_body(size_t kc, const float *const *ar, size_t a_cs, const float *restrict
            const gemm_epilogue *e)
 {
     vf acc[GEMM_MR][GEMM_NV];
-    /* C's rows are needed only after the k loop: fetch them meanwhile. */
+    /* C's rows are needed only after the k loop: fetch them meanwhile,
+     * every 64-byte line of them. */
     for (size_t r = 0; r < rows; r++) {
-        __builtin_prefetch(c + r * ldc, 1);
+        for (size_t j = 0; j < cols; j += 16) __builtin_prefetch(c + r * ldc + j, 1);
         __builtin_prefetch(c + r * ldc + cols - 1, 1);
     }
 #pragma GCC unroll 32
