@@ -139,7 +139,7 @@ static inline vf apply_act(vf x, nns_act act)
 }
 
 /* Stores one row of the tile: `cols` valid columns of acc[] at c (and pre). */
-static inline void store_row(float *c, float *pre, const vf *acc, size_t cols,
+static inline __attribute__((always_inline)) void store_row(float *c, float *pre, const vf *acc, size_t cols,
                              const float *bias, const gemm_epilogue *e)
 {
     for (size_t j = 0; j < GEMM_NV && j * VF_LANES < cols; j++) {
@@ -163,9 +163,12 @@ static inline void store_row(float *c, float *pre, const vf *acc, size_t cols,
     }
 }
 
-/* The microkernel: the GEMM_MR x GEMM_NR tile of a . b over kc (one FMA
- * chain per element, k ascending), then the epilogue on its rows x cols
- * valid part of C (leading dimension ldc). Row r of A is ar[r], its k-th
+/* The microkernel: the GEMM_MR x (nv VF_LANES) tile of a . b over kc (one
+ * FMA chain per element, k ascending), then the epilogue on its rows x
+ * cols valid part of C (leading dimension ldc). nv is a constant where
+ * this is inlined: GEMM_NV for full slivers, fewer for a narrow edge one,
+ * whose zero columns past nv vectors are then not computed (the same chain
+ * for every column, so the same bits). Row r of A is ar[r], its k-th
  * element ar[r][k * a_cs]: a packed sliver (a_cs = MR) or, unpacked, rows
  * of the caller's matrix (a_cs = 1; rows past the tile's valid ones repeat
  * the last valid row and are never stored). The same FMA chain either way,
@@ -173,7 +176,7 @@ static inline void store_row(float *c, float *pre, const vf *acc, size_t cols,
 static inline __attribute__((always_inline)) void
 micro_body(size_t kc, const float *const *ar, size_t a_cs, const float *restrict b, float *c,
            float *pre, size_t ldc, size_t rows, size_t cols, const float *bias,
-           const gemm_epilogue *e)
+           const gemm_epilogue *e, size_t nv)
 {
     vf acc[GEMM_MR][GEMM_NV];
     /* C's rows are needed only after the k loop: fetch them meanwhile,
@@ -185,21 +188,38 @@ micro_body(size_t kc, const float *const *ar, size_t a_cs, const float *restrict
 #pragma GCC unroll 32
     for (size_t r = 0; r < GEMM_MR; r++)
 #pragma GCC unroll 8
-        for (size_t j = 0; j < GEMM_NV; j++) acc[r][j] = vf_set1(0.0f);
+        for (size_t j = 0; j < nv; j++) acc[r][j] = vf_set1(0.0f);
 #pragma GCC unroll 4
     for (size_t k = 0; k < kc; k++) {
         vf bv[GEMM_NV];
 #pragma GCC unroll 8
-        for (size_t j = 0; j < GEMM_NV; j++) bv[j] = vf_load(b + k * GEMM_NR + j * VF_LANES);
+        for (size_t j = 0; j < nv; j++) bv[j] = vf_load(b + k * GEMM_NR + j * VF_LANES);
 #pragma GCC unroll 32
         for (size_t r = 0; r < GEMM_MR; r++) {
             vf av = vf_set1(ar[r][k * a_cs]);
 #pragma GCC unroll 8
-            for (size_t j = 0; j < GEMM_NV; j++) acc[r][j] = vf_fma(av, bv[j], acc[r][j]);
+            for (size_t j = 0; j < nv; j++) acc[r][j] = vf_fma(av, bv[j], acc[r][j]);
         }
     }
     for (size_t r = 0; r < rows; r++)
         store_row(c + r * ldc, pre ? pre + r * ldc : NULL, acc[r], cols, bias, e);
+}
+
+/* The microkernel for a sliver with `cols` valid columns: as few vectors
+ * as cover them (1 to 3 specialized; more take the full tile). */
+static inline __attribute__((always_inline)) void
+micro_dispatch(size_t kc, const float *const *ar, size_t a_cs, const float *restrict b, float *c,
+               float *pre, size_t ldc, size_t rows, size_t cols, const float *bias,
+               const gemm_epilogue *e)
+{
+#define NV_MIN(v) ((v) < GEMM_NV ? (v) : GEMM_NV)
+    switch ((cols + VF_LANES - 1) / VF_LANES) {
+    case 1: micro_body(kc, ar, a_cs, b, c, pre, ldc, rows, cols, bias, e, NV_MIN(1)); break;
+    case 2: micro_body(kc, ar, a_cs, b, c, pre, ldc, rows, cols, bias, e, NV_MIN(2)); break;
+    case 3: micro_body(kc, ar, a_cs, b, c, pre, ldc, rows, cols, bias, e, NV_MIN(3)); break;
+    default: micro_body(kc, ar, a_cs, b, c, pre, ldc, rows, cols, bias, e, GEMM_NV); break;
+    }
+#undef NV_MIN
 }
 
 /* A from a packed sliver: row r at a + r, stepping MR per k. */
@@ -208,7 +228,7 @@ static void micro_packed(size_t kc, const float *a, const float *b, float *c, fl
 {
     const float *ar[GEMM_MR];
     for (size_t r = 0; r < GEMM_MR; r++) ar[r] = a + r;
-    micro_body(kc, ar, GEMM_MR, b, c, pre, ldc, rows, cols, bias, e);
+    micro_dispatch(kc, ar, GEMM_MR, b, c, pre, ldc, rows, cols, bias, e);
 }
 
 /* A read in place: rows of a matrix whose k elements are contiguous. */
@@ -218,7 +238,7 @@ static void micro_rows(size_t kc, const float *a, size_t lda, const float *b, fl
 {
     const float *ar[GEMM_MR];
     for (size_t r = 0; r < GEMM_MR; r++) ar[r] = a + (r < rows ? r : rows - 1) * lda;
-    micro_body(kc, ar, 1, b, c, pre, ldc, rows, cols, bias, e);
+    micro_dispatch(kc, ar, 1, b, c, pre, ldc, rows, cols, bias, e);
 }
 
 /* This ISA's tile, read by dispatch/blocking.c to size the cache blocks. */
