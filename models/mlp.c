@@ -3,7 +3,8 @@
  * across threads (a narrow one the batch's rows), din splits rows, dweight
  * and dbias split the output features (a thread works on a dense copy of
  * its columns, models/columns.h). No reduction dimension is ever split, so
- * the result is bit-identical for any thread count. */
+ * the result is bit-identical for any thread count. Each thread zeroes the
+ * gradients it then accumulates into, while they are its own. */
 #include "mlp.h"
 
 #include "columns.h"
@@ -219,13 +220,16 @@ nns_status nns_mlp_forward(nns_mlp *m, const float *input, size_t n)
     return NNS_OK;
 }
 
-/* dweight and dbias of layer l for the features [lo, hi): copy those
- * columns of dout (and pre) so the kernel sees dense matrices. */
+/* dweight and dbias of layer l for the features [lo, hi), zeroed first
+ * (the kernel adds): copy those columns of dout (and pre) so the kernel
+ * sees dense matrices. */
 static nns_status layer_param_grads(nns_mlp *m, size_t l, size_t n, size_t lo, size_t hi, int t)
 {
     size_t c = m->cfg.dims[l], oc = m->cfg.dims[l + 1], cnt = hi - lo;
     nns_act act = layer_act(m, l);
     float *dcols = m->gcols[t], *pcols = dcols + n * cnt;
+    memset(m->grads + m->w_off[l] + lo * c, 0, cnt * c * sizeof(float));
+    memset(m->grads + m->b_off[l] + lo, 0, cnt * sizeof(float));
     nns_columns_gather(dcols, m->dx[l + 1], n, oc, lo, cnt);
     if (act) nns_columns_gather(pcols, m->pre[l], n, oc, lo, cnt);
     return nns_linear_bwd(NULL, m->grads + m->w_off[l] + lo * c, m->grads + m->b_off[l] + lo, dcols,
@@ -239,7 +243,6 @@ nns_status nns_mlp_forward_backward(nns_mlp *m, const float *input, const int32_
     nns_status status = nns_mlp_forward(m, input, n);
     if (status != NNS_OK) return status;
     size_t L = m->cfg.nlayers, classes = m->cfg.dims[L];
-    memset(m->grads, 0, m->nparams * sizeof(float));
     memset(m->dx[L], 0, n * classes * sizeof(float));
     status = nns_cross_entropy_fwd_bwd(loss, m->dx[L], m->x[L], labels, n, classes, -1);
     nns_anomaly *a = &m->anomaly;
@@ -250,14 +253,14 @@ nns_status nns_mlp_forward_backward(nns_mlp *m, const float *input, const int32_
     for (size_t l = L; status == NNS_OK && l-- > 0;) {
         size_t c = m->cfg.dims[l], oc = m->cfg.dims[l + 1];
         nns_act act = layer_act(m, l);
-        if (l > 0) memset(m->dx[l], 0, n * c * sizeof(float));
 #pragma omp parallel num_threads(m->threads)
         {
             int t = omp_get_thread_num(), nt = omp_get_num_threads();
             size_t lo, hi;
             nns_status s = NNS_OK;
-            if (l > 0) { /* din over rows; the first layer needs none */
+            if (l > 0) { /* din over rows, zeroed first; the first layer needs none */
                 share(n, t, nt, &lo, &hi);
+                memset(m->dx[l] + lo * c, 0, (hi - lo) * c * sizeof(float));
                 if (hi > lo)
                     s = nns_linear_bwd(m->dx[l] + lo * c, NULL, NULL, m->dx[l + 1] + lo * oc,
                                        act ? m->pre[l] + lo * oc : NULL, m->x[l] + lo * c,

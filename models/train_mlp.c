@@ -237,6 +237,7 @@ static nns_status train_step(void *ctx, const uint32_t *idx, size_t n, uint64_t 
 {
     mlp_run *r = ctx;
     const dataset *tr = r->tr;
+#pragma omp parallel for num_threads(r->m->threads) schedule(static)
     for (size_t i = 0; i < n; i++) {
         memcpy(r->bx + i * tr->dim, tr->x + (size_t)idx[i] * tr->dim, tr->dim * sizeof *r->bx);
         r->by[i] = tr->y[idx[i]];
