@@ -50,7 +50,7 @@ ifeq ($(WERROR),1)
 endif
 REF_FLAGS := -fno-tree-vectorize
 LDFLAGS := $(SANFLAGS)
-LIBS := -lsleef -lhwloc -lpthread -lm
+LIBS := -lhwloc -lpthread -lm
 
 ifeq ($(ARCH),x86_64)
   ISAS := avx2 avx512

@@ -15,8 +15,10 @@
 #undef NNS_WORKSPACE
 #undef NNS_KERNEL
 
-/* vf_exp of each ISA over an array (kernels/generic/vmath.h), for tests. */
+/* vf_exp and vf_erfc of each ISA over an array (kernels/generic/vmath.h),
+ * for tests. */
 nns_unary_fwd_fn nns_vexp__avx2, nns_vexp__avx512, nns_vexp__neon;
+nns_unary_fwd_fn nns_verfc__avx2, nns_verfc__avx512, nns_verfc__neon;
 
 /* The raw tables, one per ISA folder (kernels/<isa>/table.c). */
 extern const nns_kernel_table nns_table__scalar;

@@ -17,10 +17,10 @@ case "$profile" in
 esac
 
 native="make gcc g++ libbenchmark-dev libhwloc-dev libcpuid-dev libcunit1-dev
-        zlib1g-dev libjansson-dev libsleef-dev libsimde-dev libopenblas-dev libssl-dev"
+        zlib1g-dev libjansson-dev libsimde-dev libopenblas-dev libssl-dev"
 cross="gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
        libcunit1-dev:arm64 libhwloc-dev:arm64 zlib1g-dev:arm64 libjansson-dev:arm64
-       libsleef-dev:arm64 libssl-dev:arm64 libgomp1:arm64"
+       libssl-dev:arm64 libgomp1:arm64"
 extra="libbenchmark-tools python3 python3-scipy python3-matplotlib"
 
 pkgs="$native $cross"

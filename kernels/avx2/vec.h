@@ -5,7 +5,6 @@
 #define NNS_VEC_AVX2_H
 
 #include <immintrin.h>
-#include <sleef.h>
 #include <stddef.h>
 
 #define NNS_ISA avx2
@@ -90,8 +89,6 @@ static inline void vf_transpose(vf r[VF_LANES])
     r[6] = _mm256_permute2f128_ps(s2, s6, 0x31), r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
 }
 
-/* erfc from SLEEF (1.5 ULP). */
-static inline vf vf_erfc(vf x) { return Sleef_erfcf8_u15avx2(x); }
 
 /* Non-temporal (streaming) store of a whole vector to p, which must be
  * VF_STREAM_ALIGN-byte aligned: the line goes to memory without being

@@ -5,7 +5,6 @@
 #define NNS_VEC_AVX512_H
 
 #include <immintrin.h>
-#include <sleef.h>
 #include <stddef.h>
 
 #define NNS_ISA avx512
@@ -110,8 +109,6 @@ static inline void vf_transpose(vf r[VF_LANES])
 #undef NNS_SHUF128
 }
 
-/* erfc from SLEEF (1.5 ULP). */
-static inline vf vf_erfc(vf x) { return Sleef_erfcf16_u15avx512f(x); }
 
 /* Non-temporal (streaming) store of a whole vector to p, which must be
  * VF_STREAM_ALIGN-byte aligned: the line goes to memory without being

@@ -77,3 +77,9 @@ void NNS_VARIANT(vexp)(float *out, const float *in, size_t n)
 {
     NNS_MAP_FWD(out, in, n, vf_exp);
 }
+
+/* vf_erfc over an array, for the same reason. */
+void NNS_VARIANT(verfc)(float *out, const float *in, size_t n)
+{
+    NNS_MAP_FWD(out, in, n, vf_erfc);
+}

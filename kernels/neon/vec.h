@@ -6,7 +6,6 @@
 #define NNS_VEC_NEON_H
 
 #include <arm_neon.h>
-#include <sleef.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -83,8 +82,6 @@ static inline void vf_transpose(vf r[VF_LANES])
     r[3] = vcombine_f32(vget_high_f32(a.val[1]), vget_high_f32(b.val[1]));
 }
 
-/* erfc from SLEEF (1.5 ULP). */
-static inline vf vf_erfc(vf x) { return Sleef_erfcf4_u15advsimd(x); }
 
 /* Streaming store: NEON's vst1q has no non-temporal form (STNP stores a
  * pair, as a hint only), so VF_HAS_STREAM is 0 and the generic bodies keep

@@ -14,11 +14,12 @@ static const chk_tolerance table[] = {
     {"relu_bwd", 1, "|t|",
      "one addition din + dout: a single rounding, |err| <= U |t| exactly"},
     {"gelu_fwd", 2, "(8 + 2k)|t|, k = |z erfc'(z)/erfc(z)|, z = -x/sqrt2",
-     "first-order: erfc <= 3 ULP (6U), z's two roundings amplified by erfc's "
-     "condition number k, one product; x2 covers second-order terms and the "
-     "difference between SLEEF's and libm's erfc"},
+     "first-order: the vector erfc within (6 + 2k)U (kernels/generic/vmath.h, "
+     "held to it in tests/suite/test_checker.c), z's two roundings amplified by "
+     "erfc's condition number k, one product: 8 + 4k <= 2(8 + 2k); the rest of "
+     "the x2 covers second-order terms and libm's erfc in the reference"},
     {"gelu_bwd", 2, "|t| + |dy|(2|g| + (7 + 2k)|Phi| + (7 + x^2/2)|x phi|)",
-     "first-order: the Phi term as in gelu_fwd, the x phi(x) term with exp <= 2 ULP "
+     "first-order: the Phi term as in gelu_fwd (7 + 4k <= 2(7 + 2k)), the x phi(x) term with exp <= 2 ULP "
      "and the rounding of x^2 amplified by x^2/2, then sum, product and "
      "accumulation; x2 for second-order terms"},
     {"gelu_tanh_fwd", 2, "(9 + 14|w|(1-s))|t|, w = 2u, s = sigmoid(w)",

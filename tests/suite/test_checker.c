@@ -135,6 +135,56 @@ static void check_vexp(nns_unary_fwd_fn *vexp, const char *isa)
     CU_ASSERT_EQUAL(out[6], 1.0f);
 }
 
+/* vf_erfc is claimed within (6 + 2k) U relative, U = 2^-24, k = |z erfc'(z)
+ * / erfc(z)| its condition number (kernels/generic/vmath.h), where erfc(z)
+ * is a normal float; below FLT_MIN one subnormal step more. */
+static void check_verfc(nns_unary_fwd_fn *verfc, const char *isa)
+{
+    enum { N = 4096 };
+    static float x[N], y[N];
+    double worst = 0, worst_x = 0;
+    size_t n = 0;
+    /* every 2^10-th float in (-10.5, 10.5), both signs */
+    for (uint32_t bits = 0; bits < 0x41280000u; bits += 1u << 10) {
+        float v;
+        memcpy(&v, &bits, sizeof v);
+        x[n++] = v;
+        x[n++] = -v;
+        if (n == N || bits + (1u << 10) >= 0x41280000u) {
+            verfc(y, x, n);
+            for (size_t i = 0; i < n; i++) {
+                double z = x[i], t = erfc(z);
+                double k = fabs(z * 1.1283791670955126 * exp(-z * z) / t);
+                double allowed = (6 + 2 * k) * 0x1p-24 * t + (t < FLT_MIN ? 0x1p-149 : 0);
+                double ratio = fabs(y[i] - t) / allowed;
+                if (ratio > worst) worst = ratio, worst_x = x[i];
+            }
+            n = 0;
+        }
+    }
+    printf(" %s erfc: worst %.3f of the bound at z=%.9g ", isa, worst, worst_x);
+    CU_ASSERT(worst <= 1.0);
+    const float specials[] = {NAN, INFINITY, -INFINITY, 0.0f, -0.0f, 12.0f};
+    float out[6];
+    verfc(out, specials, 6);
+    CU_ASSERT(isnan(out[0]));
+    CU_ASSERT_EQUAL(out[1], 0.0f);
+    CU_ASSERT_EQUAL(out[2], 2.0f);
+    CU_ASSERT_EQUAL(out[3], 1.0f);
+    CU_ASSERT_EQUAL(out[4], 1.0f);
+    CU_ASSERT_EQUAL(out[5], 0.0f);
+}
+
+static void test_verfc(void)
+{
+#if defined(__x86_64__)
+    if (nns_isa_supported(NNS_ISA_AVX2)) check_verfc(nns_verfc__avx2, "avx2");
+    if (nns_isa_supported(NNS_ISA_AVX512)) check_verfc(nns_verfc__avx512, "avx512");
+#elif defined(__aarch64__)
+    check_verfc(nns_verfc__neon, "neon");
+#endif
+}
+
 static void test_vexp(void)
 {
 #if defined(__x86_64__)
@@ -150,7 +200,8 @@ int register_checker_suite(void)
     CU_pSuite s = CU_add_suite("checker", NULL, NULL);
     if (!s || !CU_add_test(s, "catches_defects", test_catches_defects) ||
         !CU_add_test(s, "every_kernel_has_a_tolerance", test_every_kernel_has_a_tolerance) ||
-        !CU_add_test(s, "vector_exp_ulp", test_vexp))
+        !CU_add_test(s, "vector_exp_ulp", test_vexp) ||
+        !CU_add_test(s, "vector_erfc_bound", test_verfc))
         return CU_get_error();
     return 0;
 }

@@ -7,7 +7,7 @@
  * ru_maxrss) over that is printed beside the analytic count.
  *
  *   gcc -O2 -Iinclude tools/pytorch_bench/attention_rss.c build/libnnsimd.a \
- *       -lsleef -lhwloc -lpthread -lm -lcpuid -o build/attention_rss
+ *       -lhwloc -lpthread -lm -lcpuid -o build/attention_rss
  *   build/attention_rss [isa]       (every bench shape; isa: the active one)
  */
 #include "nnsimd.h"
