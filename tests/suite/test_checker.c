@@ -99,29 +99,41 @@ static double ulp_error(float y, double t)
     return fabs(y - t) / ulp;
 }
 
-/* vf_exp is claimed within 2 ULP over the float range (kernels/generic/vmath.h). */
-static void check_vexp(nns_unary_fwd_fn *vexp, const char *isa)
+/* The worst score(y, x) of a vector function f over every `step`-th float
+ * below the bit pattern `end`, both signs; its argument in *at. */
+static double sweep_worst(nns_unary_fwd_fn *f, uint32_t end, uint32_t step,
+                          double (*score)(float y, float x), float *at)
 {
     enum { N = 4096 };
     static float x[N], y[N];
-    double worst = 0, worst_x = 0;
+    double worst = 0;
     size_t n = 0;
-    /* every 2^11-th float in (-104, 89), both signs */
-    for (uint32_t bits = 0; bits < 0x42d00000u; bits += 1u << 11) {
+    for (uint32_t bits = 0; bits < end; bits += step) {
         float v;
         memcpy(&v, &bits, sizeof v);
         x[n++] = v;
         x[n++] = -v;
-        if (n == N || bits + (1u << 11) >= 0x42d00000u) {
-            vexp(y, x, n);
+        if (n == N || bits + step >= end) {
+            f(y, x, n);
             for (size_t i = 0; i < n; i++) {
-                double err = ulp_error(y[i], exp((double)x[i]));
-                if (err > worst) worst = err, worst_x = x[i];
+                double e = score(y[i], x[i]);
+                if (e > worst) worst = e, *at = x[i];
             }
             n = 0;
         }
     }
-    printf(" %s exp: worst %.3f ULP at x=%.9g ", isa, worst, worst_x);
+    return worst;
+}
+
+static double exp_ulps(float y, float x) { return ulp_error(y, exp((double)x)); }
+
+/* vf_exp is claimed within 2 ULP over the float range (kernels/generic/vmath.h):
+ * every 2^11-th float in (-104, 89). */
+static void check_vexp(nns_unary_fwd_fn *vexp, const char *isa)
+{
+    float at = 0;
+    double worst = sweep_worst(vexp, 0x42d00000u, 1u << 11, exp_ulps, &at);
+    printf(" %s exp: worst %.3f ULP at x=%.9g ", isa, worst, at);
     CU_ASSERT(worst <= 2.0);
     const float specials[] = {NAN, INFINITY, -INFINITY, 100.0f, -200.0f, 0.0f, -0.0f};
     float out[7];
@@ -137,32 +149,22 @@ static void check_vexp(nns_unary_fwd_fn *vexp, const char *isa)
 
 /* vf_erfc is claimed within (6 + 2k) U relative, U = 2^-24, k = |z erfc'(z)
  * / erfc(z)| its condition number (kernels/generic/vmath.h), where erfc(z)
- * is a normal float; below FLT_MIN one subnormal step more. */
+ * is a normal float; below FLT_MIN one subnormal step more. The score is
+ * the error over that allowance. */
+static double erfc_score(float y, float x)
+{
+    double z = x, t = erfc(z);
+    double k = fabs(z * 1.1283791670955126 * exp(-z * z) / t);
+    double allowed = (6 + 2 * k) * 0x1p-24 * t + (t < FLT_MIN ? 0x1p-149 : 0);
+    return fabs(y - t) / allowed;
+}
+
+/* every 2^10-th float in (-10.5, 10.5) */
 static void check_verfc(nns_unary_fwd_fn *verfc, const char *isa)
 {
-    enum { N = 4096 };
-    static float x[N], y[N];
-    double worst = 0, worst_x = 0;
-    size_t n = 0;
-    /* every 2^10-th float in (-10.5, 10.5), both signs */
-    for (uint32_t bits = 0; bits < 0x41280000u; bits += 1u << 10) {
-        float v;
-        memcpy(&v, &bits, sizeof v);
-        x[n++] = v;
-        x[n++] = -v;
-        if (n == N || bits + (1u << 10) >= 0x41280000u) {
-            verfc(y, x, n);
-            for (size_t i = 0; i < n; i++) {
-                double z = x[i], t = erfc(z);
-                double k = fabs(z * 1.1283791670955126 * exp(-z * z) / t);
-                double allowed = (6 + 2 * k) * 0x1p-24 * t + (t < FLT_MIN ? 0x1p-149 : 0);
-                double ratio = fabs(y[i] - t) / allowed;
-                if (ratio > worst) worst = ratio, worst_x = x[i];
-            }
-            n = 0;
-        }
-    }
-    printf(" %s erfc: worst %.3f of the bound at z=%.9g ", isa, worst, worst_x);
+    float at = 0;
+    double worst = sweep_worst(verfc, 0x41280000u, 1u << 10, erfc_score, &at);
+    printf(" %s erfc: worst %.3f of the bound at z=%.9g ", isa, worst, at);
     CU_ASSERT(worst <= 1.0);
     const float specials[] = {NAN, INFINITY, -INFINITY, 0.0f, -0.0f, 12.0f};
     float out[6];
