@@ -82,7 +82,7 @@ SONAME := libnnsimd.so.$(VERSION_MAJOR)
 TARGETS := $(BUILD)/libnnsimd.a $(BUILD)/libnnsimd.so $(BUILD)/nnsimd $(BUILD)/nnsimd-test
 ifeq ($(ARCH),x86_64)
 ifeq ($(SAN),)
-  TARGETS += $(BUILD)/nnsimd-bench $(BUILD)/nnsimd-test-avx512emu
+  TARGETS += $(BUILD)/nnsimd-bench $(BUILD)/nnsimd-vs-openblas $(BUILD)/nnsimd-test-avx512emu
 endif
 endif
 
@@ -142,6 +142,11 @@ $(BUILD)/nnsimd-test: $(call obj,$(TEST_SRC)) $(BUILD)/libnnsimd-models.a $(BUIL
 
 $(BUILD)/nnsimd-bench: $(call obj,$(BENCH_SRC) $(BENCH_CXX)) $(BUILD)/libnnsimd.a
 	$(CXX) $(LDFLAGS) $^ -o $@ -lbenchmark -lopenblas -ljansson $(LIBS)
+
+# The linear layer against OpenBLAS in paired rounds (bench/paired/vs_openblas.c).
+PAIRED_SRC := bench/paired/vs_openblas.c bench/helpers.c bench/openblas_ops.c bench/bench_linear.c
+$(BUILD)/nnsimd-vs-openblas: $(call obj,$(PAIRED_SRC)) $(BUILD)/libnnsimd.a
+	$(CC) $(LDFLAGS) $^ -o $@ -lopenblas -ljansson $(LIBS)
 
 # The AVX-512 variants built against SIMDe's portable AVX-512, so their
 # logic is verified on CPUs (and emulators) without AVX-512; see
