@@ -22,7 +22,7 @@ cat <<EOF
 nnsimd make run: about 6-8 minutes on a 2-core machine, in 9 steps:
   1 build (~1 min)   2 nnsimd info          3 nnsimd verify (native ISAs, ~15 s)
   4 nnsimd verify under qemu: Haswell, Nehalem, aarch64 (correctness only, ~2.5 min)
-  5 kernel benchmarks, every kernel x ISA and OpenBLAS (${MIN_TIME} s each, ~1.5 min)
+  5 kernel benchmarks, every kernel x ISA and OpenBLAS (${MIN_TIME} s each, ~2 min)
   6 PyTorch side by side (if python3-torch is installed, ~1 min)
   7 MNIST MLP, one epoch (~5 s)    8 IMDb transformer, a short run (~1 min)
   9 the report (results/<cpu-id>/run/report.md and its figures)
@@ -62,6 +62,11 @@ build/nnsimd-bench --benchmark_min_time="$MIN_TIME" \
     --benchmark_out="$out/bench.json" --benchmark_out_format=json
 echo
 python3 tools/bench_summary.py "$out/bench.json"
+if [ -x build/nnsimd-vs-openblas ]; then
+    echo
+    echo "the linear layer against OpenBLAS in paired rounds (ratios immune to the machine's drift):"
+    build/nnsimd-vs-openblas --rounds 9 --json "$out/vs-openblas.json" | tee "$out/vs-openblas.md"
+fi
 
 step 6 "PyTorch side by side"
 rm -f "$out/bench-pytorch.json"
@@ -81,6 +86,8 @@ fi
     echo "- verify.json: \`build/nnsimd verify --json\`"
     echo "- emulated/: \`tools/verify-emulated.sh $out/emulated\` (its README.md has the qemu commands)"
     echo "- bench.json: \`${OPENBLAS_CORETYPE:+OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE }build/nnsimd-bench --benchmark_min_time=$MIN_TIME --benchmark_out=bench.json --benchmark_out_format=json\`"
+    [ -f "$out/vs-openblas.json" ] &&
+        echo "- vs-openblas.json, vs-openblas.md: \`${OPENBLAS_CORETYPE:+OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE }build/nnsimd-vs-openblas --rounds 9 --json vs-openblas.json > vs-openblas.md\`"
     [ -f "$out/bench-pytorch.json" ] &&
         echo "- bench-pytorch.json: \`$TORCH_PY tools/pytorch_bench/run.py --repetitions 1 --min-time $MIN_TIME --out bench-pytorch.json\`"
     echo "- mlp-1epoch.*: \`build/nnsimd train mlp --epochs 1 --threads $JOBS --log mlp-1epoch.jsonl\`"
