@@ -253,6 +253,10 @@ static void micro_cols(size_t kc, const float *a, size_t rs, size_t cs, const fl
     micro_dispatch(kc, ar, cs, b, c, pre, ldc, rows, cols, bias, e);
 }
 
+/* The largest span of A^T (kc rows of g) read in place; beyond it A^T is
+ * packed (see gemm()). */
+#define A_SPAN_MAX ((size_t)512 << 10)
+
 /* This ISA's tile, read by dispatch/blocking.c to size the cache blocks. */
 const nns_gemm_tile NNS_VARIANT(gemm_tile) = {GEMM_MR, GEMM_NR};
 
@@ -292,13 +296,15 @@ static void gemm(float *c, float *pre, size_t ldc, gemm_operand a, gemm_operand 
              * "sup" idea): its panel of MC rows stays in L2 by itself, and
              * packing it would cost as much as a sizable share of the
              * products for the models' few-hundred-row batches. So is A
-             * = g^T (columns contiguous), one row of g per k, unless that
-             * row's stride is a multiple of 4 KiB: then every k would land
-             * in the same L1 set. In place, dweight ran 3-9 % faster on the
-             * model's shapes (interleaved A/B runs); at 1024^3 and 2048^3
-             * (4 and 8 KiB strides) it ran 10 % slower, hence the rule. */
+             * = g^T (columns contiguous: one row of g per k) when the kc
+             * rows a tile reads span at most A_SPAN_MAX bytes. Measured in
+             * interleaved A/B runs on the Xeon: in place, dweight ran 3-9 %
+             * faster on the models' shapes (spans of 40 B x kc to 2 KiB x
+             * 192 on AVX-512), but 10 % slower at 1024^3 and 2048^3 (4 and
+             * 8 KiB x 171-192) and 15 % slower for AVX2 at 512^3 (2 KiB x
+             * 512): those spans keep hitting the same few L1 sets. */
             int a_in_place = a.cs == 1;
-            int a_by_cols = a.rs == 1 && a.cs != 1 && (a.cs * sizeof(float)) % 4096 != 0;
+            int a_by_cols = a.rs == 1 && a.cs != 1 && kc * a.cs * sizeof(float) <= A_SPAN_MAX;
             gemm_epilogue e = *ep;
             e.first = pc == 0;
             e.last = pc + kc == k;
