@@ -255,6 +255,7 @@ class Folder:
         self.info = []            # (rel, doc)
         self.logs = []            # TrainLog
         self.agreement = []       # (rel, text)
+        self.paired = []          # (rel, doc): nnsimd-vs-openblas --json
         self.load()
 
     def rel(self, p):
@@ -298,6 +299,8 @@ class Folder:
                 elif isinstance(doc.get("results"), list) and any(
                         isinstance(r, dict) and "verdict" in r for r in doc["results"]):
                     verify.append((rel, doc, emulated, p))
+                elif isinstance(doc.get("results"), list) and "openblas_corename" in doc:
+                    self.paired.append((rel, doc))
                 elif "isa_supported" in doc and "features" in doc:
                     self.info.append((rel, doc))
                 else:
@@ -915,6 +918,27 @@ def section_agreement(folder):
     return lines
 
 
+def section_paired(folder):
+    """The linear layer against OpenBLAS in paired rounds (nnsimd-vs-openblas)."""
+    if not folder.paired:
+        return []
+    lines = ["## Against OpenBLAS, paired rounds", "",
+             "`nnsimd-vs-openblas`: ours and OpenBLAS timed back to back in alternating rounds; "
+             "the median of the rounds' time ratios (OpenBLAS / nnsimd: > 1, nnsimd is faster) "
+             "with its quartiles: far less skewed by a shared machine's drifting speed than "
+             "ratios of benchmark rows timed apart, though between runs it still moves by up "
+             "to about 0.1.", ""]
+    for rel, doc in folder.paired:
+        lines += [f"### `{rel}`: {doc.get('isa', '?')} against OpenBLAS's "
+                  f"{doc.get('openblas_corename', '?')} kernels, {doc.get('rounds', '?')} rounds", ""]
+        rows = [[r["name"], f"{r['ours_gflops']:.1f}", f"{r['openblas_gflops']:.1f}",
+                 f"{r['ratio_median']:.2f}", f"{r['ratio_q1']:.2f}-{r['ratio_q3']:.2f}"]
+                for r in doc["results"]]
+        lines += [table(["benchmark", "nnsimd GFLOP/s", "OpenBLAS GFLOP/s", "ratio (median)",
+                         "quartiles"], rows), ""]
+    return lines
+
+
 def section_sources(folder):
     lines = ["## Sources", "", "Every file this report read (paths relative to "
              f"`{folder.root}`); nothing was re-run.", ""]
@@ -937,6 +961,8 @@ def section_sources(folder):
                       "", ""])
     for rel, _ in folder.agreement:
         trows.append([f"`{rel}`", "agreement table (embedded)", "", "", ""])
+    for rel, doc in folder.paired:
+        trows.append([f"`{rel}`", "nnsimd-vs-openblas --json", f"{len(doc['results'])} results", "", ""])
     for rel, why in folder.ignored:
         trows.append([f"`{rel}`", f"not used: {why}", "", "", ""])
     lines += [table(["file", "what", "rows", "date", "executable"], trows), ""]
@@ -970,6 +996,7 @@ def single_report(plt, folder, out_dir, argv_text):
                            "time / nnsimd time for the same linear layer and shape "
                            "(`linear_*/openblas/*` rows), per ISA: > 1, nnsimd is faster.",
                            "vs-openblas.png")
+    lines += section_paired(folder)
     lines += ratio_section(figs, folder, "pytorch", "Against PyTorch",
                            "PyTorch time / nnsimd time for the same operation and shape "
                            "(`*/pytorch/*` rows of tools/pytorch_bench/run.py JSON: PyTorch on "

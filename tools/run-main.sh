@@ -64,7 +64,7 @@ echo
 python3 tools/bench_summary.py "$out/bench.json"
 if [ -x build/nnsimd-vs-openblas ]; then
     echo
-    echo "the linear layer against OpenBLAS in paired rounds (ratios immune to the machine's drift):"
+    echo "the linear layer against OpenBLAS in paired rounds (ratios less skewed by the machine's drift):"
     build/nnsimd-vs-openblas --rounds 9 --json "$out/vs-openblas.json" | tee "$out/vs-openblas.md"
 fi
 
