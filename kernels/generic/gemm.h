@@ -5,13 +5,15 @@
  *
  * The structure is BLIS's: C (m x n) += A (m x k) . B (k x n) in blocks of
  * NC columns (B panel in L3), KC depth (B micro-panels in L1), MC rows (A
- * panel in L2); both operands are copied into zero-padded, tile-ordered
- * panels so the microkernel streams them contiguously and edge tiles run
- * the same microkernel. Every element of C is accumulated in the same
- * order wherever its tile falls: over KC blocks in order, and within a
- * block k ascending in one FMA chain. So splitting rows or columns across
- * threads never changes a bit. MC, KC, NC come from the cache sizes
- * (dispatch/blocking.c), fixed at detection. */
+ * panel in L2). B is always copied into zero-padded, tile-ordered slivers
+ * so the microkernel streams it contiguously; A is read in place where its
+ * rows (or, for dweight's g^T, its columns) allow it and packed likewise
+ * otherwise (see gemm()). Edge tiles run the same microkernel, a narrow
+ * sliver with fewer vectors. Every element of C is accumulated in the same
+ * order wherever its tile falls: over KC blocks (of equal size, from k
+ * alone) in order, and within a block k ascending in one FMA chain. So
+ * splitting rows or columns across threads never changes a bit. MC, KC, NC
+ * come from the cache sizes (dispatch/blocking.c), fixed at detection. */
 #include "activation_math.h"
 #include "variant.h"
 
