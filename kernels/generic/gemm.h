@@ -9,11 +9,12 @@
  * so the microkernel streams it contiguously; A is read in place where its
  * rows (or, for dweight's g^T, its columns) allow it and packed likewise
  * otherwise (see gemm()). Edge tiles run the same microkernel, a narrow
- * sliver with fewer vectors. Every element of C is accumulated in the same
- * order wherever its tile falls: over KC blocks (of equal size, from k
- * alone) in order, and within a block k ascending in one FMA chain. So
- * splitting rows or columns across threads never changes a bit. MC, KC, NC
- * come from the cache sizes (dispatch/blocking.c), fixed at detection. */
+ * sliver with fewer vectors. Every element of C is one FMA chain over k
+ * ascending, from the bias (forward) or C's own value (backward): a depth
+ * block picks the chain up from C where the previous one left it. So the
+ * bits depend neither on where a tile falls, nor on the thread count, nor
+ * on KC: every ISA computes the same chains. MC, KC, NC come from the cache
+ * sizes (dispatch/blocking.c), fixed at detection. */
 #include "activation_math.h"
 #include "variant.h"
 
@@ -140,19 +141,31 @@ static inline vf apply_act(vf x, nns_act act)
     }
 }
 
-/* Stores one row of the tile: `cols` valid columns of acc[] at c (and pre). */
-static inline __attribute__((always_inline)) void store_row(float *c, float *pre, const vf *acc, size_t cols,
-                             const float *bias, const gemm_epilogue *e)
+/* Where one row of the tile's FMA chains start: the bias (or 0) on the
+ * forward's first depth block, else what C holds (the earlier blocks' sum,
+ * or the gradient being added to). `cols` valid columns, zeros past them. */
+static inline __attribute__((always_inline)) void start_row(vf *acc, const float *c, size_t cols,
+                                                            const float *bias, const gemm_epilogue *e,
+                                                            size_t nv)
+{
+    const float *src = e->first && !e->accumulate ? bias : c;
+    for (size_t j = 0; j < nv; j++) {
+        size_t off = j * VF_LANES, rem = cols > off ? cols - off : 0;
+        acc[j] = !src || rem == 0   ? vf_set1(0.0f)
+                 : rem >= VF_LANES ? vf_load(src + off)
+                                   : vf_load_n(src + off, rem);
+    }
+}
+
+/* Stores one row of the tile: `cols` valid columns of acc[] at c (and the
+ * pre-activation at pre), the activation applied on the last block. */
+static inline __attribute__((always_inline)) void store_row(float *c, float *pre, const vf *acc,
+                                                            size_t cols, const gemm_epilogue *e)
 {
     for (size_t j = 0; j < GEMM_NV && j * VF_LANES < cols; j++) {
         size_t rem = cols - j * VF_LANES, off = j * VF_LANES;
         int full = rem >= VF_LANES;
-        vf start;
-        if (e->first && !e->accumulate)
-            start = bias ? (full ? vf_load(bias + off) : vf_load_n(bias + off, rem)) : vf_set1(0.0f);
-        else
-            start = full ? vf_load(c + off) : vf_load_n(c + off, rem);
-        vf v = vf_add(start, acc[j]);
+        vf v = acc[j];
         if (e->last && e->act != NNS_ACT_NONE) {
             if (pre) {
                 if (full) vf_store(pre + off, v);
@@ -166,7 +179,8 @@ static inline __attribute__((always_inline)) void store_row(float *c, float *pre
 }
 
 /* The microkernel: the GEMM_MR x (nv VF_LANES) tile of a . b over kc (one
- * FMA chain per element, k ascending), then the epilogue on its rows x
+ * FMA chain per element, k ascending, continued from where start_row
+ * says), then the epilogue on its rows x
  * cols valid part of C (leading dimension ldc). nv is a constant where
  * this is inlined: GEMM_NV for full slivers, fewer for a narrow edge one,
  * whose zero columns past nv vectors are then not computed (the same chain
@@ -181,16 +195,14 @@ micro_body(size_t kc, const float *const *ar, size_t a_cs, const float *restrict
            const gemm_epilogue *e, size_t nv)
 {
     vf acc[GEMM_MR][GEMM_NV];
-    /* C's rows are needed only after the k loop: fetch them meanwhile,
-     * every 64-byte line of them. */
-    for (size_t r = 0; r < rows; r++) {
-        for (size_t j = 0; j < cols; j += 16) __builtin_prefetch(c + r * ldc + j, 1);
-        __builtin_prefetch(c + r * ldc + cols - 1, 1);
-    }
 #pragma GCC unroll 32
     for (size_t r = 0; r < GEMM_MR; r++)
-#pragma GCC unroll 8
-        for (size_t j = 0; j < nv; j++) acc[r][j] = vf_set1(0.0f);
+        start_row(acc[r], c + (r < rows ? r : 0) * ldc, r < rows ? cols : 0, bias, e, nv);
+    /* The next tile down (the caller's next call) starts from its rows of
+     * C: fetch them while this one computes. Past the matrix's end the
+     * addresses are only prefetched, which never faults. */
+    for (size_t r = GEMM_MR; r < 2 * GEMM_MR; r++)
+        for (size_t j = 0; j < cols; j += 16) __builtin_prefetch(c + r * ldc + j, 1);
 #pragma GCC unroll 4
     for (size_t k = 0; k < kc; k++) {
         vf bv[GEMM_NV];
@@ -204,7 +216,7 @@ micro_body(size_t kc, const float *const *ar, size_t a_cs, const float *restrict
         }
     }
     for (size_t r = 0; r < rows; r++)
-        store_row(c + r * ldc, pre ? pre + r * ldc : NULL, acc[r], cols, bias, e);
+        store_row(c + r * ldc, pre ? pre + r * ldc : NULL, acc[r], cols, e);
 }
 
 /* The microkernel for a sliver with `cols` valid columns: as few vectors
