@@ -177,25 +177,23 @@ static void check_verfc(nns_unary_fwd_fn *verfc, const char *isa)
     CU_ASSERT_EQUAL(out[5], 0.0f);
 }
 
-static void test_verfc(void)
-{
+/* check(variant, name) for the vector variant `fn` of each SIMD ISA this
+ * CPU has. */
 #if defined(__x86_64__)
-    if (nns_isa_supported(NNS_ISA_AVX2)) check_verfc(nns_verfc__avx2, "avx2");
-    if (nns_isa_supported(NNS_ISA_AVX512)) check_verfc(nns_verfc__avx512, "avx512");
+#define FOR_EACH_VECTOR_ISA(check, fn)                                                      \
+    do {                                                                                    \
+        if (nns_isa_supported(NNS_ISA_AVX2)) check(nns_##fn##__avx2, "avx2");               \
+        if (nns_isa_supported(NNS_ISA_AVX512)) check(nns_##fn##__avx512, "avx512");         \
+    } while (0)
 #elif defined(__aarch64__)
-    check_verfc(nns_verfc__neon, "neon");
+#define FOR_EACH_VECTOR_ISA(check, fn) check(nns_##fn##__neon, "neon")
+#else
+#define FOR_EACH_VECTOR_ISA(check, fn) ((void)0)
 #endif
-}
 
-static void test_vexp(void)
-{
-#if defined(__x86_64__)
-    if (nns_isa_supported(NNS_ISA_AVX2)) check_vexp(nns_vexp__avx2, "avx2");
-    if (nns_isa_supported(NNS_ISA_AVX512)) check_vexp(nns_vexp__avx512, "avx512");
-#elif defined(__aarch64__)
-    check_vexp(nns_vexp__neon, "neon");
-#endif
-}
+static void test_verfc(void) { FOR_EACH_VECTOR_ISA(check_verfc, verfc); }
+
+static void test_vexp(void) { FOR_EACH_VECTOR_ISA(check_vexp, vexp); }
 
 int register_checker_suite(void)
 {
