@@ -245,26 +245,33 @@ static void micro_packed(size_t kc, const float *a, const float *b, float *c, fl
     micro_dispatch(kc, ar, GEMM_MR, b, c, pre, ldc, rows, cols, bias, e);
 }
 
-/* A read in place: rows of a matrix whose k elements are contiguous. */
+/* A read in place: row r of the tile at a + r * rs, its k-th element
+ * k * cs further; rows past the tile's valid ones repeat the last valid
+ * row. Inlined into each caller, so a constant cs stays one. */
+static inline __attribute__((always_inline)) void
+micro_in_place(size_t kc, const float *a, size_t rs, size_t cs, const float *b, float *c, float *pre,
+               size_t ldc, size_t rows, size_t cols, const float *bias, const gemm_epilogue *e)
+{
+    const float *ar[GEMM_MR];
+    for (size_t r = 0; r < GEMM_MR; r++) ar[r] = a + (r < rows ? r : rows - 1) * rs;
+    micro_dispatch(kc, ar, cs, b, c, pre, ldc, rows, cols, bias, e);
+}
+
+/* Rows of a matrix whose k elements are contiguous. */
 static void micro_rows(size_t kc, const float *a, size_t lda, const float *b, float *c, float *pre,
                        size_t ldc, size_t rows, size_t cols, const float *bias,
                        const gemm_epilogue *e)
 {
-    const float *ar[GEMM_MR];
-    for (size_t r = 0; r < GEMM_MR; r++) ar[r] = a + (r < rows ? r : rows - 1) * lda;
-    micro_dispatch(kc, ar, 1, b, c, pre, ldc, rows, cols, bias, e);
+    micro_in_place(kc, a, lda, 1, b, c, pre, ldc, rows, cols, bias, e);
 }
 
-/* A read in place by columns: row r of the tile at a + r * rs, its k-th
- * element k * cs further (dweight's A = g^T: rs = 1, cs = oc, so the tile's
+/* Columns contiguous (dweight's A = g^T: rs = 1, cs = oc, so the tile's
  * rows at one k are adjacent floats of a row of g). */
 static void micro_cols(size_t kc, const float *a, size_t rs, size_t cs, const float *b, float *c,
                        float *pre, size_t ldc, size_t rows, size_t cols, const float *bias,
                        const gemm_epilogue *e)
 {
-    const float *ar[GEMM_MR];
-    for (size_t r = 0; r < GEMM_MR; r++) ar[r] = a + (r < rows ? r : rows - 1) * rs;
-    micro_dispatch(kc, ar, cs, b, c, pre, ldc, rows, cols, bias, e);
+    micro_in_place(kc, a, rs, cs, b, c, pre, ldc, rows, cols, bias, e);
 }
 
 /* The largest span of A^T (kc rows of g) read in place; beyond it A^T is
