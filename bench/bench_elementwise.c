@@ -1,6 +1,6 @@
 /* Benchmark specs of the elementwise helpers.
  *
- * add, scale, sum_squares at N16384 (in cache: 64 KiB per array) and
+ * add, scale, sum_squares, dropout at N16384 (in cache: 64 KiB per array) and
  * N16777216 (out of cache: 64 MiB per array); inputs uniform in [-1, 1]
  * from fixed seeds. mean_pool forward and backward at the IMDb
  * transformer's pooling shape B32_T256_C128, with ragged lengths drawn
@@ -10,6 +10,9 @@
  *   add          flops N;   bytes 12N (a, b read, out written)
  *   scale        flops N;   bytes 8N (in read, out written; out of place)
  *   sum_squares  flops 2N;  bytes 4N (x read)
+ *   dropout      flops N (the product; the mask's hash is integer work:
+ *                two MurmurHash3 finalizers, 4 multiplies, 6 shifts and
+ *                7 xors a lane); bytes 8N; p = 0.1, out of place
  *   mean_pool_fwd  flops sum_s L_s C (adds) + B C (divisions);
  *                  bytes 4 sum_s L_s C (the unpadded rows read) + 4BC
  *                  (out written) + 4B (lengths)
@@ -24,7 +27,7 @@
 #define N_SHAPES 2, {{{16384}}, {{16777216}}}
 #define POOL_SHAPES 1, {{{32, 256, 128}}}
 
-/* ---- add, scale, sum_squares ---- */
+/* ---- add, scale, sum_squares, dropout ---- */
 
 typedef struct ew_ctx {
     float *out, *a, *b;
@@ -77,6 +80,12 @@ static void call_sum_squares(void *p, const nns_kernel_table *t)
     t->sum_squares(e->out, e->a, e->n);
 }
 
+static void call_dropout(void *p, const nns_kernel_table *t)
+{
+    ew_ctx *e = p;
+    t->dropout(e->out, e->a, e->n, 0.1f, 0x5eed, 0);
+}
+
 static double n_of(const nnsb_shape *s) { return (double)s->d[0]; }
 static double twice_n(const nnsb_shape *s) { return 2.0 * n_of(s); }
 static double bytes_add(const nnsb_shape *s) { return 12.0 * n_of(s); }
@@ -89,6 +98,8 @@ const nnsb_spec nnsb_spec_scale = {"N", N_SHAPES, ew_setup, call_scale, ew_teard
                                    n_of, bytes_scale, n_of};
 const nnsb_spec nnsb_spec_sum_squares = {"N", N_SHAPES, ew_setup, call_sum_squares, ew_teardown,
                                          twice_n, bytes_sum_squares, n_of};
+const nnsb_spec nnsb_spec_dropout = {"N", N_SHAPES, ew_setup, call_dropout, ew_teardown,
+                                     n_of, bytes_scale, n_of};
 
 /* ---- mean pooling ---- */
 

@@ -171,7 +171,9 @@ static const char tf_usage[] =
     "  --warmup N          linear warm-up steps (default: a tenth of all steps), then\n"
     "                      cosine decay to 0 at the last step of the last epoch\n"
     "  --clip X            clip the gradient to global L2 norm X (default 1; 0: off)\n"
-    "  --seed N            (default 1)\n"
+    "  --dropout P         dropout rate on the embeddings and on both residual branches\n"
+    "                      of every block, in training only (default 0.1; 0: off)\n"
+    "  --seed N            (default 1); also seeds the dropout masks\n"
     "  --threads N         (default 1); results are identical for any N\n"
     "  --max-len T         tokens kept per review (default 256)\n"
     "  --vocab N           vocabulary size, <pad> and <unk> included (default 20000)\n"
@@ -210,8 +212,8 @@ static int train_transformer(int argc, char **argv)
         {"save", required_argument, NULL, 'S'},       {"save-every", required_argument, NULL, 'E'},
         {"resume", required_argument, NULL, 'R'},     {"init-only", no_argument, NULL, 'I'},
         {"dump-batches", required_argument, NULL, 'D'}, {"isa", required_argument, NULL, 'i'},
-        {"detect-anomaly", no_argument, NULL, 'A'},   {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+        {"detect-anomaly", no_argument, NULL, 'A'},   {"dropout", required_argument, NULL, 'p'},
+        {"help", no_argument, NULL, 'h'},             {NULL, 0, NULL, 0}};
     nns_tf_train_opts o;
     nns_tf_train_defaults(&o);
     const char *isa_flag = NULL;
@@ -229,6 +231,13 @@ static int train_transformer(int argc, char **argv)
         case 'w': bad = parse_float("--weight-decay", optarg, &o.weight_decay); break;
         case 'W': bad = parse_range("--warmup", optarg, 0, INT64_MAX, &u); o.warmup = (int64_t)u; break;
         case 'c': bad = parse_float("--clip", optarg, &o.clip); break;
+        case 'p':
+            bad = parse_float("--dropout", optarg, &o.dropout);
+            if (!bad && !(o.dropout >= 0.0f && o.dropout < 1.0f)) {
+                fprintf(stderr, "nnsimd train transformer: --dropout %s: a rate in [0, 1) expected\n", optarg);
+                bad = 1;
+            }
+            break;
         case 's': bad = parse_u64("--seed", optarg, 0, &o.seed); break;
         case 't': bad = parse_range("--threads", optarg, 1, 256, &u); o.threads = (int)u; break;
         case 'T': bad = parse_range("--max-len", optarg, 1, 1u << 20, &u); o.max_len = (size_t)u; break;

@@ -1,4 +1,4 @@
-/* Public entry points of the elementwise helpers: argument checks, then the
+/* Public entry points of the elementwise helpers and dropout: argument checks, then the
  * active variant. */
 #include "nnsimd_internal.h"
 
@@ -70,4 +70,19 @@ nns_status nns_scale(float *out, const float *in, float s, size_t n)
     nns_status st = check_arrays(out, in, in, n);
     if (st == NNS_OK) t->scale(out, in, s, n);
     return st;
+}
+
+/* The element indices offset .. offset + n - 1 must fit the mask's 32-bit
+ * counter (a larger tensor would repeat its mask). */
+nns_status nns_dropout(float *out, const float *in, size_t n, float p, uint64_t seed,
+                       size_t offset)
+{
+    NNS_ACTIVE_OR_RETURN(t);
+    nns_status st = check_arrays(out, in, in, n);
+    if (st != NNS_OK) return st;
+    if (!(p >= 0.0f && p <= 1.0f)) return NNS_ERR_ARG;
+    const uint64_t span = (uint64_t)UINT32_MAX + 1;
+    if ((uint64_t)n > span || (uint64_t)offset > span - (uint64_t)n) return NNS_ERR_SIZE;
+    t->dropout(out, in, n, p, seed, offset);
+    return NNS_OK;
 }

@@ -4,6 +4,8 @@
 
 #include "nnsimd.h"
 
+#include <math.h>
+
 /* Per-ISA variant prototypes: nns_<kernel>__<isa>. A variant trusts its
  * arguments; the public entry points have checked them. */
 #define NNS_KERNEL(name, type) \
@@ -65,6 +67,16 @@ const nns_kernel_table *nns_active_table(nns_status *status);
 static inline int nns_mul_overflows(size_t a, size_t b)
 {
     return b != 0 && a > (size_t)-1 / b;
+}
+
+/* Dropout's constants, shared by the reference and every variant (one
+ * definition, so all compute the same floats): the kept elements' factor
+ * 1/(1 - p), and the threshold round(p 2^24) on the top 24 bits of the
+ * hash, as a float (exact: an integer <= 2^24). */
+static inline float nns_dropout_scale(float p) { return 1.0f / (1.0f - p); }
+static inline float nns_dropout_threshold(float p)
+{
+    return (float)floor((double)p * 16777216.0 + 0.5);
 }
 
 #endif

@@ -142,6 +142,8 @@ typedef void nns_mean_pool_bwd_fn(float *din, const float *dout, const int32_t *
                                   size_t t, size_t c);
 typedef void nns_sum_squares_fn(float *out, const float *x, size_t n);
 typedef void nns_scale_fn(float *out, const float *in, float s, size_t n);
+typedef void nns_dropout_fn(float *out, const float *in, size_t n, float p, uint64_t seed,
+                            size_t offset);
 
 /* Optimizer hyper-parameters, as torch.optim names them. */
 typedef struct nns_sgd_config {
@@ -348,6 +350,19 @@ nns_status nns_mean_pool_bwd(float *din /* (b,t,c) */, const float *dout /* (b,c
 nns_status nns_sum_squares(float *out, const float *x, size_t n);
 /* out = s * in (out may equal in: gradient clipping). */
 nns_status nns_scale(float *out, const float *in, float s, size_t n);
+/* Inverted dropout with a counter-based mask: out[i] = in[i] * m_j, where
+ * j = offset + i is the element's index in the whole tensor and
+ *   h_j = fmix32(fmix32(j ^ k0) ^ k1),  k0, k1 the low, high words of seed,
+ *   m_j = 1 / (1 - p) if (h_j >> 8) >= round(p 2^24), else 0
+ * (fmix32: MurmurHash3's 32-bit finalizer). The mask depends only on
+ * (seed, j), never on the ISA, the pointers or how a tensor is split into
+ * calls, so threads may each take a slice at its own offset; the backward
+ * is the same call on the gradient with the same seed and offsets. A NaN
+ * or infinity stays non-finite where dropped (times 0), as in PyTorch.
+ * out may equal in. Rejected: p outside [0, 1] or NaN (NNS_ERR_ARG),
+ * offset + n beyond 2^32 (NNS_ERR_SIZE). */
+nns_status nns_dropout(float *out, const float *in, size_t n, float p, uint64_t seed,
+                       size_t offset);
 
 /* ------------------------------------------------------------------ */
 /* Optimizers: one in-place step over one flat buffer                  */

@@ -7,14 +7,16 @@
 
 static uint64_t rotl(uint64_t x, int k) { return x << k | x >> (64 - k); }
 
+uint64_t nns_mix64(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
 void nns_rng_seed(nns_rng *r, uint64_t seed)
 {
-    for (int i = 0; i < 4; i++) {
-        uint64_t z = (seed += 0x9e3779b97f4a7c15ull);
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-        r->s[i] = z ^ (z >> 31);
-    }
+    for (int i = 0; i < 4; i++) r->s[i] = nns_mix64(seed += 0x9e3779b97f4a7c15ull);
 }
 
 uint64_t nns_rng_next(nns_rng *r)

@@ -21,6 +21,9 @@ float nns_rng_normal(nns_rng *r);
 uint64_t nns_rng_below(nns_rng *r, uint64_t n);
 /* A uniformly random permutation of idx[0..n) in place (Fisher-Yates). */
 void nns_rng_shuffle(nns_rng *r, uint32_t *idx, size_t n);
+/* splitmix64's output function (Stafford's mix 13): a bijection on 64-bit
+ * words, for deriving independent keys from (seed, step, site). */
+uint64_t nns_mix64(uint64_t z);
 /* The state as 64 hex digits and back (0 on success). */
 void nns_rng_format(const nns_rng *r, char out[65]);
 int nns_rng_parse(nns_rng *r, const char *hex);

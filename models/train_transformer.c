@@ -27,6 +27,7 @@ void nns_tf_train_defaults(nns_tf_train_opts *o)
     o->lr = 2e-3f; /* tuned on the held-out reviews: results/<cpu-id>/transformer/tuning.md */
     o->weight_decay = 0.01f;
     o->clip = 1.0f;
+    o->dropout = 0.1f; /* torch.nn.TransformerEncoderLayer's default */
     o->warmup = -1;
     o->seed = 1;
     o->threads = 1;
@@ -137,6 +138,9 @@ static nns_status train_step(void *ctx, const uint32_t *idx, size_t n, uint64_t 
     }
     if (r->dump && dump_batch(r, idx, n, step) != 0) return NNS_ERR_ARG;
     *lr = step_lr(r, step);
+    /* the masks: a function of (seed, step) only, so a resumed run draws
+     * the ones it would have drawn */
+    r->m->dropout_seed = nns_mix64(r->o->seed + nns_mix64(step));
     nns_status st = nns_transformer_forward_backward(r->m, r->bids, T, r->blen, r->blab, n, loss);
     nns_adam_config adam = {*lr, 0.9f, 0.999f, 1e-8f, r->o->weight_decay, 1};
     if (st == NNS_OK && isfinite(*loss)) st = nns_transformer_update(r->m, &adam, step, r->o->clip, NULL);
@@ -168,10 +172,11 @@ static int save_checkpoint(void *ctx, const char *path, const nns_run_state *s, 
     const float *buf[3] = {m->params, m->m, m->v};
     nns_run_meta rm;
     nns_run_state_format(s, r->o->seed, &rm);
-    char lr[32], wd[32], clip[32], warm[32], sched[32], batch[32];
+    char lr[32], wd[32], clip[32], drop[32], warm[32], sched[32], batch[32];
     snprintf(lr, sizeof lr, "%.9g", (double)r->o->lr);
     snprintf(wd, sizeof wd, "%.9g", (double)r->o->weight_decay);
     snprintf(clip, sizeof clip, "%.9g", (double)r->o->clip);
+    snprintf(drop, sizeof drop, "%.9g", (double)r->o->dropout);
     snprintf(warm, sizeof warm, "%" PRIu64, r->warmup);
     snprintf(sched, sizeof sched, "%" PRIu64, r->schedule_steps);
     snprintf(batch, sizeof batch, "%zu", r->o->batch);
@@ -179,7 +184,7 @@ static int save_checkpoint(void *ctx, const char *path, const nns_run_state *s, 
                           "data", r->data, "step", rm.step, "epoch", rm.epoch,
                           "position", rm.position, "seed", rm.seed, "rng", rm.rng,
                           "optimizer", "adamw", "lr", lr, "weight_decay", wd, "clip", clip,
-                          "warmup", warm, "schedule_steps", sched, "batch", batch};
+                          "dropout", drop, "warmup", warm, "schedule_steps", sched, "batch", batch};
     return nns_ckpt_save_groups(path, m->t, m->ntensors, prefixes, buf, 3, meta,
                                 sizeof meta / sizeof meta[0] / 2, err, err_len);
 }
@@ -291,6 +296,7 @@ int nns_train_transformer(const nns_tf_train_opts *o)
         goto out;
     }
     m.anomaly.enabled = o->detect_anomaly;
+    m.dropout = o->dropout;
     nns_run_state s = {.step = 0, .epoch = 1, .position = 0};
     nns_rng rng;
     nns_rng_seed(&rng, o->seed);
@@ -333,10 +339,10 @@ int nns_train_transformer(const nns_tf_train_opts *o)
     nns_isa isa;
     nns_isa_active(&isa, NULL);
     fprintf(stderr, "transformer %s, %zu parameters, adamw lr %g wd %g, warm-up %" PRIu64
-            " then cosine over %" PRIu64 " steps, clip %g, batch %zu, %d epochs, %d thread%s, isa %s; "
+            " then cosine over %" PRIu64 " steps, clip %g, dropout %g, batch %zu, %d epochs, %d thread%s, isa %s; "
             "%zu training reviews, evaluating on %zu %s (data ready in %.1f s)\n",
             r.config, m.nparams, (double)o->lr, (double)o->weight_decay, r.warmup, r.schedule_steps,
-            (double)o->clip, o->batch, o->epochs, o->threads, o->threads == 1 ? "" : "s",
+            (double)o->clip, (double)o->dropout, o->batch, o->epochs, o->threads, o->threads == 1 ? "" : "s",
             nns_isa_name(isa), ntr, nev, o->holdout ? "held-out training reviews" : "test reviews",
             t_data);
     nns_loop loop = {.who = WHO, .ntrain = ntr, .batch = o->batch, .epochs = o->epochs,

@@ -12,6 +12,7 @@ typedef struct nns_tf_train_opts {
     int epochs;
     size_t batch;
     float lr, weight_decay, clip; /* AdamW; clip <= 0: no gradient clipping */
+    float dropout;            /* rate on the embeddings and residual branches, in [0, 1) */
     int64_t warmup;           /* linear warm-up steps; -1: a tenth of the run */
     uint64_t seed;
     int threads;

@@ -409,6 +409,35 @@ static void rows_add(int t, int nt, float *out, const float *a, const float *b, 
     if (hi > lo) note(st, nns_add(out + lo * c, a + lo * c, b + lo * c, (hi - lo) * c));
 }
 
+/* Dropout's sites (transformer.h): the embeddings, then two per block. */
+#define SITE_EMBEDDING 0
+#define SITE_ATTENTION(l) (1 + 2 * (l))
+#define SITE_MLP(l) (2 + 2 * (l))
+
+/* out = drop(in) on this thread's rows, with the mask of `site`. */
+static void rows_dropout(const nns_transformer *m, int t, int nt, float *out, const float *in,
+                         size_t site, size_t n, size_t c, nns_status *st)
+{
+    size_t lo, hi;
+    share(n, t, nt, &lo, &hi);
+    if (hi > lo)
+        note(st, nns_dropout(out + lo * c, in + lo * c, (hi - lo) * c, m->dropout,
+                             nns_mix64(m->dropout_seed + site), lo * c));
+}
+
+/* The gradient of a dropped residual branch, from dx (the gradient of the
+ * residual sum): drop(dx) with the branch's mask into m->tmp, complete on
+ * every thread's return (the weight gradients read all rows); dx itself
+ * when there is no dropout. */
+static const float *branch_grad(nns_transformer *m, int t, int nt, size_t site, size_t n,
+                                size_t c, nns_status *st)
+{
+    if (m->dropout <= 0) return m->dx;
+    rows_dropout(m, t, nt, m->tmp, m->dx, site, n, c, st);
+#pragma omp barrier
+    return m->tmp;
+}
+
 /* ---- forward ---------------------------------------------------------- */
 
 /* Packs the batch: rows, positions, offsets. */
@@ -434,20 +463,22 @@ static nns_status pack(nns_transformer *m, const int32_t *ids, size_t ld, const 
     return NNS_OK;
 }
 
-nns_status nns_transformer_forward(nns_transformer *m, const int32_t *ids, size_t ld,
-                                   const int32_t *len, size_t n)
+/* The forward; with train set, dropout at rate m->dropout (if > 0). */
+static nns_status forward(nns_transformer *m, const int32_t *ids, size_t ld, const int32_t *len,
+                          size_t n, int train)
 {
     nns_anomaly_reset(&m->anomaly);
     nns_status status = pack(m, ids, ld, len, n);
     if (status != NNS_OK) return status;
     const size_t C = m->cfg.dim, H = m->cfg.heads, D = C / H, N = m->nrows, K = m->cfg.classes;
     const float *P = m->params;
+    const int drop = train && m->dropout > 0;
 #pragma omp parallel num_threads(m->threads)
     {
         const int t = omp_get_thread_num(), nt = omp_get_num_threads();
         nns_status *st = &status;
         size_t lo, hi;
-        /* x = tok_emb[ids] + pos_emb[positions] */
+        /* x = drop(tok_emb[ids] + pos_emb[positions]) */
         float *x0 = m->a[0].x;
         share(N, t, nt, &lo, &hi);
         if (hi > lo) {
@@ -458,6 +489,7 @@ nns_status nns_transformer_forward(nns_transformer *m, const int32_t *ids, size_
         check(m, "embedding_fwd", "pos_emb", "out", m->tmp, N * C);
         rows_add(t, nt, x0, x0, m->tmp, N, C, st);
         check(m, "add", "tok_emb + pos_emb", "out", x0, N * C);
+        if (drop) rows_dropout(m, t, nt, x0, x0, SITE_EMBEDDING, N, C, st);
         for (size_t l = 0; l < m->cfg.layers; l++) {
             nns_tf_acts *a = &m->a[l];
             const nns_tf_block *b = &m->blk[l];
@@ -479,9 +511,10 @@ nns_status nns_transformer_forward(nns_transformer *m, const int32_t *ids, size_
             check_block(m, "attention_fwd", l, "out", a->att, N * C);
             check_block(m, "attention_fwd", l, "lse", a->lse, H * N);
 #pragma omp barrier
-            /* rows: proj, residual, ln2, fc1 + gelu, fc2, residual */
+            /* rows: proj, dropout, residual, ln2, fc1 + gelu, fc2, dropout, residual */
             rows_linear(m, t, nt, m->tmp, NULL, a->att, P + b->proj_w, P + b->proj_b, N, C, C,
                         NNS_ACT_NONE, st);
+            if (drop) rows_dropout(m, t, nt, m->tmp, m->tmp, SITE_ATTENTION(l), N, C, st);
             rows_add(t, nt, a->mid, a->x, m->tmp, N, C, st);
             check_block(m, "add", l, "mid", a->mid, N * C);
             rows_layernorm(m, t, nt, a->ln2, a->mean2, a->rstd2, a->mid, P + b->ln2_w, P + b->ln2_b,
@@ -490,6 +523,7 @@ nns_status nns_transformer_forward(nns_transformer *m, const int32_t *ids, size_
                         NNS_ACT_GELU, st);
             rows_linear(m, t, nt, m->tmp, NULL, a->hid, P + b->fc2_w, P + b->fc2_b, N, 4 * C, C,
                         NNS_ACT_NONE, st);
+            if (drop) rows_dropout(m, t, nt, m->tmp, m->tmp, SITE_MLP(l), N, C, st);
             rows_add(t, nt, next, a->mid, m->tmp, N, C, st);
             check_block(m, "add", l, "out", next, N * C);
         }
@@ -509,13 +543,19 @@ nns_status nns_transformer_forward(nns_transformer *m, const int32_t *ids, size_
     return nns_anomaly_status(&m->anomaly, status);
 }
 
+nns_status nns_transformer_forward(nns_transformer *m, const int32_t *ids, size_t ld,
+                                   const int32_t *len, size_t n)
+{
+    return forward(m, ids, ld, len, n, 0);
+}
+
 /* ---- backward --------------------------------------------------------- */
 
 nns_status nns_transformer_forward_backward(nns_transformer *m, const int32_t *ids, size_t ld,
                                             const int32_t *len, const int32_t *labels, size_t n,
                                             float *loss)
 {
-    nns_status status = nns_transformer_forward(m, ids, ld, len, n);
+    nns_status status = forward(m, ids, ld, len, n, 1);
     if (status != NNS_OK) return status;
     const size_t C = m->cfg.dim, H = m->cfg.heads, D = C / H, N = m->nrows, K = m->cfg.classes;
     const size_t B = m->nseq;
@@ -560,8 +600,10 @@ nns_status nns_transformer_forward_backward(nns_transformer *m, const int32_t *i
         for (size_t l = m->cfg.layers; l-- > 0;) {
             nns_tf_acts *a = &m->a[l];
             const nns_tf_block *b = &m->blk[l];
-            /* dx is dL/d(block output). fc2, then GELU on the same rows */
-            linear_backward(m, t, nt, m->dhid, G + b->fc2_w, G + b->fc2_b, m->dx, a->hid,
+            /* dx is dL/d(block output). fc2 (through the branch's dropout),
+             * then GELU on the same rows */
+            const float *g = branch_grad(m, t, nt, SITE_MLP(l), N, C, st);
+            linear_backward(m, t, nt, m->dhid, G + b->fc2_w, G + b->fc2_b, g, a->hid,
                             P + b->fc2_w, N, 4 * C, C, st);
             share(N, t, nt, &lo, &hi);
             if (hi > lo) {
@@ -577,7 +619,8 @@ nns_status nns_transformer_forward_backward(nns_transformer *m, const int32_t *i
             /* dx += ln2's input gradient: dx is now dL/d(mid) */
             layernorm_backward(m, m->dx, G + b->ln2_w, G + b->ln2_b, m->dln, a->mid, P + b->ln2_w,
                                a->mean2, a->rstd2, N, C, st);
-            linear_backward(m, t, nt, m->datt, G + b->proj_w, G + b->proj_b, m->dx, a->att,
+            g = branch_grad(m, t, nt, SITE_ATTENTION(l), N, C, st);
+            linear_backward(m, t, nt, m->datt, G + b->proj_w, G + b->proj_b, g, a->att,
                             P + b->proj_w, N, C, C, st);
 #pragma omp barrier
             seq_share(m, t, nt, &lo, &hi);
@@ -599,7 +642,12 @@ nns_status nns_transformer_forward_backward(nns_transformer *m, const int32_t *i
             layernorm_backward(m, m->dx, G + b->ln1_w, G + b->ln1_b, m->dln, a->x, P + b->ln1_w,
                                a->mean1, a->rstd1, N, C, st);
         }
-        /* the embeddings: two scatter-adds over all rows, one per table */
+        /* the embeddings (through their dropout): two scatter-adds over
+         * all rows, one per table */
+        if (m->dropout > 0) {
+            rows_dropout(m, t, nt, m->dx, m->dx, SITE_EMBEDDING, N, C, st);
+#pragma omp barrier
+        }
 #pragma omp sections
         {
 #pragma omp section

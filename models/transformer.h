@@ -1,10 +1,10 @@
 /* The transformer encoder classifier (IMDb sentiment), written only
  * against the public kernel API:
  *
- *   x = tok_emb[ids] + pos_emb[0..len)
+ *   x = drop(tok_emb[ids] + pos_emb[0..len))
  *   L pre-layernorm blocks:
- *     x = x + proj(attention(qkv(ln1(x))))       (multi-head, key padding)
- *     x = x + fc2(gelu(fc1(ln2(x))))             (width 4C, exact GELU)
+ *     x = x + drop(proj(attention(qkv(ln1(x)))))  (multi-head, key padding)
+ *     x = x + drop(fc2(gelu(fc1(ln2(x)))))        (width 4C, exact GELU)
  *   logits = head(mean over the valid positions of ln_f(x)); cross-entropy.
  *
  * Tokens are packed: a batch of sequences of lengths len_s becomes
@@ -15,6 +15,14 @@
  * (N, 3C) qkv rows, ld = 3C); the pool averages each sequence's rows. The
  * result equals the padded model with a key-padding mask (padding rows
  * never reach the loss).
+ *
+ * drop is training-time dropout (nns_dropout) at rate m->dropout, as
+ * torch.nn.TransformerEncoderLayer places it on the residual branches, and
+ * on the embeddings; only nns_transformer_forward_backward drops. Its
+ * sites are numbered 0 (embeddings), 1 + 2l (block l's attention branch),
+ * 2 + 2l (its MLP branch); site s uses the mask seed
+ * nns_mix64(m->dropout_seed + s) over the packed (N, C) elements (index
+ * row * C + column), so the mask does not depend on the thread count.
  *
  * Parameters, gradients and the two Adam moments are each one flat
  * buffer with one layout; tensor i is t[i] (its state_dict name, offset,
@@ -103,6 +111,10 @@ typedef struct nns_transformer {
     size_t ws_bytes;
     float **gcols;                /* a thread's columns of dout for its weight gradient */
     size_t gcols_floats;
+    /* dropout: the rate (0: none) and this step's seed, set by the caller
+     * before each nns_transformer_forward_backward */
+    float dropout;
+    uint64_t dropout_seed;
     /* --detect-anomaly: set .enabled after nns_transformer_create; a call
      * that meets a fault returns NNS_ANOMALY_STATUS with the message here
      * (where: the state_dict's module, "blocks.1.fc1") */

@@ -10,7 +10,10 @@ and labels), so neither the shuffle nor the tokenizer is re-implemented
 here. Each step: AdamW (torch.optim.AdamW, foreach=False), our learning
 rate of that step (linear warm-up then cosine, recomputed from the
 checkpoint's metadata and checked against our log), clip_grad_norm_, mean
-cross-entropy. Then it compares the per-step losses with our JSON-lines
+cross-entropy. Dropout (the checkpoint's rate) uses our masks, recomputed
+here from the seed and step with the same hash (nnsimd.h, nns_dropout;
+models/transformer.h for the sites), so the two runs drop the same
+elements. Then it compares the per-step losses with our JSON-lines
 log, or times PyTorch's training step. Batches are padded to their longest
 review (PyTorch computes the padding, masked: padded keys get -inf scores,
 padded positions are left out of the mean-pool); ours are packed.
@@ -56,13 +59,57 @@ def parse_config(text):
     return {k: int(v) for k, v in (f.split("=") for f in text.split())}
 
 
+M32, M64 = 0xFFFFFFFF, 0xFFFFFFFFFFFFFFFF
+
+
+def mix64(z):
+    """splitmix64's output function (models/rng.c nns_mix64)."""
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
+    return z ^ (z >> 31)
+
+
+def mul32(x, c):
+    """x * c mod 2^32 on int64 tensors of 32-bit words, without overflow."""
+    return (x * (c & 0xFFFF) + (((x * (c >> 16)) & 0xFFFF) << 16)) & M32
+
+
+def fmix32(x):
+    """MurmurHash3's 32-bit finalizer on int64 tensors of 32-bit words."""
+    x = x ^ (x >> 16)
+    x = mul32(x, 0x85EBCA6B)
+    x = x ^ (x >> 13)
+    x = mul32(x, 0xC2B2AE35)
+    return x ^ (x >> 16)
+
+
+def step_dropout_seed(seed, step):
+    """The model's dropout seed at a step (models/train_transformer.c)."""
+    return mix64((seed + mix64(step)) & M64)
+
+
+def dropout_factors(p, step_seed, sites, index):
+    """Our dropout factors (1/(1-p) kept, 0 dropped) for each site, at the
+    elements whose packed index (row * C + column) is `index`."""
+    import numpy as np
+    import torch
+    thr = math.floor(p * 16777216.0 + 0.5)
+    scale = float(np.float32(1.0) / (np.float32(1.0) - np.float32(p)))
+    out = []
+    for site in range(sites):
+        key = mix64((step_seed + site) & M64)
+        h = fmix32(fmix32(index ^ (key & M32)) ^ (key >> 32))
+        out.append(torch.where((h >> 8) >= thr, scale, 0.0).to(torch.float32))
+    return out
+
+
 def make_model(V, T, C, H, L, K):
     import torch
     import torch.nn as nn
     import torch.nn.functional as F
 
     class Block(nn.Module):
-        """Pre-LN encoder block: x + proj(attn(qkv(ln1 x))), x + fc2(gelu(fc1(ln2 x)))."""
+        """Pre-LN encoder block: x + drop(proj(attn(qkv(ln1 x)))), x + drop(fc2(gelu(fc1(ln2 x))))."""
 
         def __init__(self):
             super().__init__()
@@ -73,7 +120,7 @@ def make_model(V, T, C, H, L, K):
             self.fc1 = nn.Linear(C, 4 * C)
             self.fc2 = nn.Linear(4 * C, C)
 
-        def forward(self, x, key_pad):
+        def forward(self, x, key_pad, drop):
             B, T_, _ = x.shape
             D = C // H
             q, k, v = self.qkv(self.ln1(x)).split(C, dim=2)
@@ -81,8 +128,8 @@ def make_model(V, T, C, H, L, K):
             s = (q @ k.transpose(-2, -1)) / math.sqrt(D)
             s = s.masked_fill(key_pad[:, None, None, :], float("-inf"))
             y = (s.softmax(dim=-1) @ v).transpose(1, 2).reshape(B, T_, C)
-            x = x + self.proj(y)
-            return x + self.fc2(F.gelu(self.fc1(self.ln2(x))))
+            x = x + drop[0] * self.proj(y)
+            return x + drop[1] * self.fc2(F.gelu(self.fc1(self.ln2(x))))
 
     class Classifier(nn.Module):
         """tok_emb + pos_emb, L blocks, ln_f, masked mean-pool, head."""
@@ -95,13 +142,15 @@ def make_model(V, T, C, H, L, K):
             self.ln_f = nn.LayerNorm(C)
             self.head = nn.Linear(C, K)
 
-        def forward(self, ids, lengths):
+        def forward(self, ids, lengths, drop=None):
+            """drop: 1 + 2L factor tensors (B, T, C) (dropout_factors), or None."""
             B, T_ = ids.shape
             pos = torch.arange(T_)
             valid = pos[None, :] < lengths[:, None]
-            x = self.tok_emb(ids) + self.pos_emb(pos)[None]
-            for b in self.blocks:
-                x = b(x, ~valid)
+            drop = drop or [1.0] * (1 + 2 * L)
+            x = drop[0] * (self.tok_emb(ids) + self.pos_emb(pos)[None])
+            for l, b in enumerate(self.blocks):
+                x = b(x, ~valid, drop[1 + 2 * l:3 + 2 * l])
             x = self.ln_f(x) * valid[:, :, None]
             return self.head(x.sum(dim=1) / lengths[:, None].to(x.dtype))
 
@@ -172,6 +221,7 @@ def main():
     opt = torch.optim.AdamW(model.parameters(), lr=float(meta["lr"]), betas=(0.9, 0.999), eps=1e-8,
                             weight_decay=float(meta["weight_decay"]), foreach=False)
     clip = float(meta["clip"])
+    p, seed = float(meta.get("dropout", "0")), int(meta["seed"])
     ours = [json.loads(l) for l in open(a.ours) if '"step"' in l] if a.ours else []
     losses, times, flops = [], [], []
     for i, (step, ids, lengths, labels) in enumerate(batches):
@@ -180,9 +230,18 @@ def main():
             raise SystemExit(f"step {step}: our log's learning rate {ours[i]['lr']} is not {lr}")
         for g in opt.param_groups:
             g["lr"] = lr
+        drop = None
+        if p > 0:
+            # packed index of (sequence b, position i, column c): (off_b + i) C + c;
+            # padded positions get other rows' factors, and never reach the loss
+            C = cfg["C"]
+            off = torch.cumsum(lengths, 0) - lengths
+            rows = off[:, None] + torch.arange(ids.shape[1])[None, :]
+            index = (rows[:, :, None] * C + torch.arange(C)[None, None, :]).to(torch.int64)
+            drop = dropout_factors(p, step_dropout_seed(seed, step), 1 + 2 * cfg["L"], index)
         t0 = time.perf_counter()
         opt.zero_grad(set_to_none=False)
-        loss = F.cross_entropy(model(ids, lengths), labels)
+        loss = F.cross_entropy(model(ids, lengths, drop), labels)
         loss.backward()
         if clip > 0:
             torch.nn.utils.clip_grad_norm_(model.parameters(), clip)

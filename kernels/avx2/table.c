@@ -23,6 +23,7 @@ const nns_kernel_table nns_table__avx2 = {
     .mean_pool_bwd = nns_mean_pool_bwd__avx2,
     .sum_squares = nns_sum_squares__avx2,
     .scale = nns_scale__avx2,
+    .dropout = nns_dropout__avx2,
     .sgd_step = nns_sgd_step__avx2,
     .adam_step = nns_adam_step__avx2,
     .attention_fwd = nns_attention_fwd__avx2,

@@ -6,6 +6,7 @@
 
 #include <immintrin.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define NNS_ISA avx2
 #define NNS_ISA_ENUM NNS_ISA_AVX2
@@ -89,6 +90,18 @@ static inline void vf_transpose(vf r[VF_LANES])
     r[6] = _mm256_permute2f128_ps(s2, s6, 0x31), r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
 }
 
+
+/* 32-bit unsigned integer lanes, one per float lane (counter-based random
+ * bits: kernels/generic/dropout.h). Multiplication keeps the low 32 bits;
+ * vu_to_vf converts lanes below 2^31 exactly when below 2^24. */
+typedef __m256i vu;
+static inline vu vu_set1(uint32_t x) { return _mm256_set1_epi32((int)x); }
+static inline vu vu_lanes(void) { return _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7); }
+static inline vu vu_add(vu a, vu b) { return _mm256_add_epi32(a, b); }
+static inline vu vu_xor(vu a, vu b) { return _mm256_xor_si256(a, b); }
+static inline vu vu_mul(vu a, vu b) { return _mm256_mullo_epi32(a, b); }
+#define vu_shr(a, n) _mm256_srli_epi32((a), (n))
+static inline vf vu_to_vf(vu a) { return _mm256_cvtepi32_ps(a); }
 
 /* Non-temporal (streaming) store of a whole vector to p, which must be
  * VF_STREAM_ALIGN-byte aligned: the line goes to memory without being

@@ -23,6 +23,7 @@ const nns_kernel_table nns_table__avx512 = {
     .mean_pool_bwd = nns_mean_pool_bwd__avx512,
     .sum_squares = nns_sum_squares__avx512,
     .scale = nns_scale__avx512,
+    .dropout = nns_dropout__avx512,
     .sgd_step = nns_sgd_step__avx512,
     .adam_step = nns_adam_step__avx512,
     .attention_fwd = nns_attention_fwd__avx512,

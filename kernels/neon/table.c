@@ -23,6 +23,7 @@ const nns_kernel_table nns_table__neon = {
     .mean_pool_bwd = nns_mean_pool_bwd__neon,
     .sum_squares = nns_sum_squares__neon,
     .scale = nns_scale__neon,
+    .dropout = nns_dropout__neon,
     .sgd_step = nns_sgd_step__neon,
     .adam_step = nns_adam_step__neon,
     .attention_fwd = nns_attention_fwd__neon,

@@ -7,6 +7,7 @@
 
 #include <arm_neon.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #define NNS_ISA neon
@@ -82,6 +83,22 @@ static inline void vf_transpose(vf r[VF_LANES])
     r[3] = vcombine_f32(vget_high_f32(a.val[1]), vget_high_f32(b.val[1]));
 }
 
+
+/* 32-bit unsigned integer lanes, one per float lane (counter-based random
+ * bits: kernels/generic/dropout.h). Multiplication keeps the low 32 bits;
+ * vu_to_vf converts exactly below 2^24. */
+typedef uint32x4_t vu;
+static inline vu vu_set1(uint32_t x) { return vdupq_n_u32(x); }
+static inline vu vu_lanes(void)
+{
+    static const uint32_t lane[VF_LANES] = {0, 1, 2, 3};
+    return vld1q_u32(lane);
+}
+static inline vu vu_add(vu a, vu b) { return vaddq_u32(a, b); }
+static inline vu vu_xor(vu a, vu b) { return veorq_u32(a, b); }
+static inline vu vu_mul(vu a, vu b) { return vmulq_u32(a, b); }
+#define vu_shr(a, n) vshrq_n_u32((a), (n))
+static inline vf vu_to_vf(vu a) { return vcvtq_f32_u32(a); }
 
 /* Streaming store: NEON's vst1q has no non-temporal form (STNP stores a
  * pair, as a hint only), so VF_HAS_STREAM is 0 and the generic bodies keep

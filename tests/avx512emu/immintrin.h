@@ -2,7 +2,7 @@
  * AVX-512. SIMDe (Debian libsimde-dev) implements the AVX-512 intrinsics
  * in portable C, so the AVX-512 variants' logic (tails, masks, selects,
  * the polynomials) is verified on any x86-64 CPU and under qemu. The
- * masked loads and stores and the conversion SIMDe 0.7.4 lacks are added
+ * masked loads and stores and the conversions SIMDe 0.7.4 lacks are added
  * here, the masked ones touching only
  * the lanes of the mask, as the hardware's fault suppression does. */
 #ifndef NNS_AVX512EMU_IMMINTRIN_H
@@ -47,6 +47,19 @@ static inline __m512i nns_emu_mm512_cvtps_epi32(__m512 v)
 }
 #undef _mm512_cvtps_epi32
 #define _mm512_cvtps_epi32 nns_emu_mm512_cvtps_epi32
+
+/* int32 to float, rounded to nearest even as the instruction (C's
+ * conversion in the default rounding mode). */
+static inline __m512 nns_emu_mm512_cvtepi32_ps(__m512i v)
+{
+    int32_t in[16];
+    float out[16];
+    _mm512_storeu_si512(in, v);
+    for (int i = 0; i < 16; i++) out[i] = (float)in[i];
+    return _mm512_loadu_ps(out);
+}
+#undef _mm512_cvtepi32_ps
+#define _mm512_cvtepi32_ps nns_emu_mm512_cvtepi32_ps
 
 /* FMA with one rounding, as the instruction: SIMDe 0.7.4 without a
  * native FMA computes a*b + c with two (and -ffp-contract=off keeps them

@@ -50,6 +50,10 @@ static const chk_tolerance table[] = {
      "not; the reference (double accumulation) is within U|t| + n 2^-53 sum x^2 of it"},
     {"scale", 1, "|t|",
      "one product s * x: a single rounding, |err| <= U |t| exactly"},
+    {"dropout", 1, "|t|",
+     "x times 1/(1-p) where kept, times 0 where dropped: one product, a single rounding; the "
+     "mask is integer arithmetic, identical on every ISA (checked bit for bit against the "
+     "reference, its keep rate and independence statistically: check_dropout.c)"},
     {"attention_fwd", 2,
      "out_c: sum_k p_k|v_kc| (th_k + Th + 2n); lse: Th + n-1 + 2 log(sum) + |lse|; "
      "th_k = (d+3) a_k + |s_k - m| + 4 + 5(n-1-k), a_k = sum_c |q_c k_kc|/sqrt(d), "

@@ -6,6 +6,7 @@
 
 #include "nnsimd.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -80,6 +81,28 @@ static void test_sum_squares_arguments(void)
     CU_ASSERT_EQUAL(nns_sum_squares(&s, x, SIZE_MAX / 4 + 1), NNS_ERR_SIZE);
 }
 
+static void test_dropout_arguments(void)
+{
+    float a[4] = {1, 2, 3, 4}, y[4], z[4];
+    const uint64_t span = (uint64_t)UINT32_MAX + 1;
+    CU_ASSERT_EQUAL(nns_dropout(y, a, 4, 0.5f, 7, 0), NNS_OK);
+    CU_ASSERT_EQUAL(nns_dropout(a, a, 4, 0.5f, 7, 0), NNS_OK); /* in place */
+    CU_ASSERT_EQUAL(memcmp(a, y, sizeof y), 0);
+    CU_ASSERT_EQUAL(nns_dropout(z, y, 4, 0.0f, 7, 0), NNS_OK); /* p = 0: the identity */
+    CU_ASSERT_EQUAL(memcmp(z, y, sizeof y), 0);
+    CU_ASSERT_EQUAL(nns_dropout(z, y, 4, 1.0f, 7, 0), NNS_OK); /* p = 1: all dropped */
+    for (int i = 0; i < 4; i++) CU_ASSERT_EQUAL(z[i], 0.0f);
+    CU_ASSERT_EQUAL(nns_dropout(y, a, 4, -0.1f, 7, 0), NNS_ERR_ARG);
+    CU_ASSERT_EQUAL(nns_dropout(y, a, 4, 1.5f, 7, 0), NNS_ERR_ARG);
+    CU_ASSERT_EQUAL(nns_dropout(y, a, 4, NAN, 7, 0), NNS_ERR_ARG);
+    CU_ASSERT_EQUAL(nns_dropout(NULL, a, 4, 0.5f, 7, 0), NNS_ERR_NULL);
+    CU_ASSERT_EQUAL(nns_dropout(NULL, NULL, 0, 0.5f, 7, 0), NNS_OK);
+    /* the 32-bit element counter: offset + n <= 2^32 */
+    CU_ASSERT_EQUAL(nns_dropout(y, a, 4, 0.5f, 7, (size_t)(span - 4)), NNS_OK);
+    CU_ASSERT_EQUAL(nns_dropout(y, a, 4, 0.5f, 7, (size_t)(span - 3)), NNS_ERR_SIZE);
+    CU_ASSERT_EQUAL(nns_dropout(y, a, 1, 0.5f, 7, SIZE_MAX), NNS_ERR_SIZE);
+}
+
 static void test_mean_pool_arguments(void)
 {
     /* b = 2, t = 3, c = 2 */
@@ -125,6 +148,7 @@ int register_api_embedding_elementwise_suite(void)
     if (!s || !CU_add_test(s, "embedding_arguments", test_embedding_arguments) ||
         !CU_add_test(s, "add_scale_arguments", test_add_scale_arguments) ||
         !CU_add_test(s, "sum_squares_arguments", test_sum_squares_arguments) ||
+        !CU_add_test(s, "dropout_arguments", test_dropout_arguments) ||
         !CU_add_test(s, "mean_pool_arguments", test_mean_pool_arguments))
         return CU_get_error();
     return 0;

@@ -5,11 +5,13 @@
  *     (every 5th under NNSIMD_CHECK_LIGHT) on the active ISA against a
  *     double-precision implementation written here (straight loops) and
  *     its central differences, Richardson-extrapolated;
- *   one_step_vs_torch: tests/fixtures/transformer_step.safetensors
+ *     (also with dropout at 0.25: the reference applies the model's masks);
+ *   one_step_vs_torch: tests/fixtures/transformer_step{,_dropout}.safetensors
  *     (tools/fixtures/fam_transformer.py): logits, loss, every gradient,
- *     the gradient norm and the weights after clipping and one AdamW step;
+ *     the gradient norm and the weights after clipping and one AdamW step,
+ *     without and with dropout (PyTorch applying our masks);
  *   threads_same_bits: 1, 2 and 3 threads give the same bits (loss,
- *     gradients, updated weights, a second step's loss);
+ *     gradients, updated weights, a second step's loss), with dropout;
  *   resume_same_bits: `nnsimd train transformer` on a few synthetic
  *     reviews (an aclImdb folder made here): a run stopped mid-epoch or at
  *     an epoch's end and resumed from its checkpoint, on another thread
@@ -105,13 +107,35 @@ static void ref_linear(double *out, const double *in, const double *w, const dou
         }
 }
 
-/* Mean cross-entropy of the model with parameters p (in m's layout) over
- * n sequences; the logits (n, K) into logits and the pooled vectors (n, C)
- * into pooled if not NULL. */
-static double ref_loss(const nns_transformer *m, const double *p, const int32_t *ids, size_t ld,
-                       const int32_t *len, const int32_t *lab, size_t n, double *logits,
-                       double *pooled)
+/* Dropout's factors (1/(1-p) or 0) at m's sites as the model draws them
+ * (models/transformer.h): site s's mask over the packed (N, C) rows, read
+ * off nns_dropout applied to ones; (sites, N, C), NULL without dropout. */
+static float *drop_factors(const nns_transformer *m, const int32_t *len, size_t n)
 {
+    if (m->dropout <= 0) return NULL;
+    size_t N = 0, C = m->cfg.dim, sites = 1 + 2 * m->cfg.layers;
+    for (size_t s = 0; s < n; s++) N += (size_t)len[s];
+    float *ones = xcalloc(N * C, sizeof *ones), *f = xcalloc(sites * N * C, sizeof *f);
+    for (size_t i = 0; i < N * C; i++) ones[i] = 1.0f;
+    for (size_t s = 0; s < sites; s++)
+        CU_ASSERT_EQUAL(nns_dropout(f + s * N * C, ones, N * C, m->dropout,
+                                    nns_mix64(m->dropout_seed + s), 0), NNS_OK);
+    free(ones);
+    return f;
+}
+
+/* Mean cross-entropy of the model with parameters p (in m's layout) over
+ * n sequences, with dropout's factors `drop` (drop_factors; NULL: none);
+ * the logits (n, K) into logits and the pooled vectors (n, C) into pooled
+ * if not NULL. */
+static double ref_loss(const nns_transformer *m, const double *p, const int32_t *ids, size_t ld,
+                       const int32_t *len, const int32_t *lab, size_t n, const float *drop,
+                       double *logits, double *pooled)
+{
+    size_t N = 0, row = 0; /* packed rows in all; the first of sequence s */
+    for (size_t s = 0; s < n; s++) N += (size_t)len[s];
+    /* the factor of site `site` at sequence row i, column k */
+#define DROP(site, i, k) (drop ? (double)drop[((site) * N + row + (i)) * C + (k)] : 1.0)
     const size_t C = m->cfg.dim, H = m->cfg.heads, D = C / H, K = m->cfg.classes, T = m->cfg.max_len;
     double *x = xcalloc(T * C, sizeof *x), *h = xcalloc(T * C, sizeof *h);
     double *qkv = xcalloc(T * 3 * C, sizeof *qkv), *att = xcalloc(T * C, sizeof *att);
@@ -121,7 +145,8 @@ static double ref_loss(const nns_transformer *m, const double *p, const int32_t 
         const size_t t = (size_t)len[s];
         for (size_t i = 0; i < t; i++)
             for (size_t k = 0; k < C; k++)
-                x[i * C + k] = p[m->tok + (size_t)ids[s * ld + i] * C + k] + p[m->pos + i * C + k];
+                x[i * C + k] = (p[m->tok + (size_t)ids[s * ld + i] * C + k] + p[m->pos + i * C + k]) *
+                               DROP(0, i, k);
         for (size_t l = 0; l < m->cfg.layers; l++) {
             const nns_tf_block *b = &m->blk[l];
             ref_layernorm(h, x, p + b->ln1_w, p + b->ln1_b, t, C);
@@ -144,12 +169,12 @@ static double ref_loss(const nns_transformer *m, const double *p, const int32_t 
                     }
                 }
             ref_linear(y, att, p + b->proj_w, p + b->proj_b, t, C, C);
-            for (size_t i = 0; i < t * C; i++) x[i] += y[i];
+            for (size_t i = 0; i < t * C; i++) x[i] += y[i] * DROP(1 + 2 * l, i / C, i % C);
             ref_layernorm(h, x, p + b->ln2_w, p + b->ln2_b, t, C);
             ref_linear(f, h, p + b->fc1_w, p + b->fc1_b, t, C, 4 * C);
             for (size_t i = 0; i < t * 4 * C; i++) f[i] = 0.5 * f[i] * erfc(-f[i] / sqrt(2.0));
             ref_linear(y, f, p + b->fc2_w, p + b->fc2_b, t, 4 * C, C);
-            for (size_t i = 0; i < t * C; i++) x[i] += y[i];
+            for (size_t i = 0; i < t * C; i++) x[i] += y[i] * DROP(2 + 2 * l, i / C, i % C);
         }
         ref_layernorm(h, x, p + m->lnf_w, p + m->lnf_b, t, C);
         for (size_t k = 0; k < C; k++) {
@@ -164,7 +189,9 @@ static double ref_loss(const nns_transformer *m, const double *p, const int32_t 
         loss += mx + log(se) - z[lab[s]];
         if (logits) memcpy(logits + s * K, z, K * sizeof *z);
         if (pooled) memcpy(pooled + s * C, pool, C * sizeof *pool);
+        row += t;
     }
+#undef DROP
     free(x), free(h), free(qkv), free(att), free(f), free(y), free(sc);
     return loss / (double)n;
 }
@@ -211,7 +238,7 @@ static void make_batch(batch *b, const nns_transformer_config *c, const int32_t 
 
 /* ---- gradients against finite differences ------------------------------ */
 
-static void test_gradients_fd(void)
+static void gradients_fd(float dropout)
 {
     const nns_transformer_config cfg = {13, 7, 8, 2, 2, 2};
     const int32_t lengths[] = {5, 7, 1, 3};
@@ -219,6 +246,7 @@ static void test_gradients_fd(void)
     nns_transformer m;
     char err[256];
     CU_ASSERT_EQUAL_FATAL(nns_transformer_create(&m, &cfg, n, 1, err, sizeof err), 0);
+    m.dropout = dropout, m.dropout_seed = 0x0123456789abcdefull;
     nns_rng r;
     nns_rng_seed(&r, 9);
     nns_transformer_init(&m, &r);
@@ -231,7 +259,8 @@ static void test_gradients_fd(void)
     double *p = xcalloc(m.nparams, sizeof *p), zt[16 * 2], pooled[16 * 8], bound[16 * 2];
     for (size_t i = 0; i < m.nparams; i++) p[i] = m.params[i];
     const double du = depth_u(&cfg, cfg.max_len);
-    double truth = ref_loss(&m, p, b.ids, cfg.max_len, b.len, b.lab, n, zt, pooled);
+    float *drop = drop_factors(&m, b.len, n);
+    double truth = ref_loss(&m, p, b.ids, cfg.max_len, b.len, b.lab, n, drop, zt, pooled);
     double lb = logit_bounds(&m, pooled, n, du, truth, bound), worst_z = 0;
     for (size_t i = 0; i < n * cfg.classes; i++)
         worst_z = fmax(worst_z, fabs((double)m.logits[i] - zt[i]) / bound[i]);
@@ -254,9 +283,9 @@ static void test_gradients_fd(void)
             for (int k = 0; k < 2; k++) {
                 double hk = h * (k + 1);
                 *q = q0 + hk;
-                double up = ref_loss(&m, p, b.ids, cfg.max_len, b.len, b.lab, n, NULL, NULL);
+                double up = ref_loss(&m, p, b.ids, cfg.max_len, b.len, b.lab, n, drop, NULL, NULL);
                 *q = q0 - hk;
-                double dn = ref_loss(&m, p, b.ids, cfg.max_len, b.len, b.lab, n, NULL, NULL);
+                double dn = ref_loss(&m, p, b.ids, cfg.max_len, b.len, b.lab, n, drop, NULL, NULL);
                 d[k] = (up - dn) / (2 * hk);
             }
             *q = q0;
@@ -279,15 +308,20 @@ static void test_gradients_fd(void)
     }
     printf("\n    loss %.3g, logits %.3g, gradients %.3g of their bounds (%zu of %zu elements)\n",
            worst_l, worst_z, worst, checked, m.nparams);
-    free(p);
+    free(p), free(drop);
     nns_transformer_free(&m);
 }
 
+static void test_gradients_fd(void) { gradients_fd(0.0f); }
+/* The same with dropout: the masks are a fixed function of the seed, so
+ * the loss stays a smooth function of the weights. */
+static void test_gradients_fd_dropout(void) { gradients_fd(0.25f); }
+
 /* ---- one step against PyTorch ------------------------------------------- */
 
-static void test_step_vs_torch(void)
+static void step_vs_torch(const char *fixture)
 {
-    st_file *f = fixture_open("transformer_step");
+    st_file *f = fixture_open(fixture);
     if (!f) return;
     size_t nc = 0, nh = 0, nl = 0;
     const int32_t *c6 = st_i32(f, "config", &nc), *len = st_i32(f, "lengths", &nl);
@@ -307,6 +341,14 @@ static void test_step_vs_torch(void)
         const float *w = fixture_f32(f, name, nns_param_count(&m.t[i]));
         if (w) memcpy(m.params + m.t[i].offset, w, nns_param_count(&m.t[i]) * sizeof *w);
     }
+    /* dropout (the fixture with it): the rate and the 64-bit seed as two words */
+    size_t nd = 0, ns = 0;
+    const float *rate = st_f32(f, "dropout", &nd);
+    const int32_t *seed = st_i32(f, "dropout_seed", &ns);
+    if (rate && nd == 1 && seed && ns == 2) {
+        m.dropout = rate[0];
+        m.dropout_seed = (uint64_t)(uint32_t)seed[0] | (uint64_t)(uint32_t)seed[1] << 32;
+    }
     float loss;
     CU_ASSERT_EQUAL_FATAL(nns_transformer_forward_backward(&m, ids, cfg.max_len, len, lab, n, &loss),
                           NNS_OK);
@@ -316,7 +358,8 @@ static void test_step_vs_torch(void)
     double *bound = xcalloc(n * K, sizeof *bound);
     for (size_t i = 0; i < m.nparams; i++) p[i] = m.params[i];
     const double du = depth_u(&cfg, cfg.max_len);
-    double truth = ref_loss(&m, p, ids, cfg.max_len, len, lab, n, NULL, pooled);
+    float *drop = drop_factors(&m, len, n);
+    double truth = ref_loss(&m, p, ids, cfg.max_len, len, lab, n, drop, NULL, pooled);
     double lb = logit_bounds(&m, pooled, n, du, truth, bound), wz = 0;
     const float *tz = fixture_f32(f, "logits", n * K), *tl = fixture_f32(f, "loss", 1);
     for (size_t i = 0; tz && i < n * K; i++) wz = fmax(wz, fabs((double)m.logits[i] - tz[i]) / (2 * bound[i]));
@@ -369,11 +412,17 @@ static void test_step_vs_torch(void)
         }
     }
     CU_ASSERT(wp <= 1.0);
-    printf("\n    vs torch: logits %.3g, loss %.3g, gradients %.3g, norm %.3g, updated weights "
-           "%.3g of their bounds\n", wz, wl, wg, wn, wp);
-    free(p), free(pooled), free(bound), free(g), free(gb);
+    printf("\n    vs torch (%s): logits %.3g, loss %.3g, gradients %.3g, norm %.3g, updated weights "
+           "%.3g of their bounds\n", fixture, wz, wl, wg, wn, wp);
+    free(p), free(pooled), free(bound), free(g), free(gb), free(drop);
     nns_transformer_free(&m);
     st_close(f);
+}
+
+static void test_step_vs_torch(void)
+{
+    step_vs_torch("transformer_step");
+    step_vs_torch("transformer_step_dropout");
 }
 
 /* ---- threads --------------------------------------------------------------- */
@@ -399,6 +448,7 @@ static void test_threads_same_bits(void)
         CU_ASSERT_EQUAL_FATAL(nns_transformer_create(&m[k], &cfg, n, k + 1, err, sizeof err), 0);
         nns_rng_seed(&r, 17);
         nns_transformer_init(&m[k], &r);
+        m[k].dropout = 0.2f, m[k].dropout_seed = 99; /* each thread draws its rows' masks */
         CU_ASSERT_EQUAL(nns_transformer_forward_backward(&m[k], b.ids, cfg.max_len, b.len, b.lab, n,
                                                          &loss[k]), NNS_OK);
     }
@@ -604,6 +654,7 @@ int register_transformer_suite(void)
 {
     CU_pSuite s = CU_add_suite("transformer", NULL, NULL);
     if (!s || !CU_add_test(s, "gradients_vs_finite_differences", test_gradients_fd) ||
+        !CU_add_test(s, "gradients_vs_finite_differences_dropout", test_gradients_fd_dropout) ||
         !CU_add_test(s, "one_step_vs_torch", test_step_vs_torch) ||
         !CU_add_test(s, "threads_same_bits", test_threads_same_bits) ||
         !CU_add_test(s, "resume_same_bits", test_resume_same_bits) ||

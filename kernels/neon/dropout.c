@@ -1,0 +1,4 @@
+/* Dropout for neon: the generic body over this ISA's vectors. */
+#include "nnsimd_internal.h"
+#include "vec.h"
+#include "../generic/dropout.h"
