@@ -187,11 +187,13 @@ static inline __attribute__((always_inline)) void store_row(float *c, float *pre
  * for every column, so the same bits). Row r of A is ar[r], its k-th
  * element ar[r][k * a_cs]: a packed sliver (a_cs = MR) or, unpacked, rows
  * of the caller's matrix (a_cs = 1; rows past the tile's valid ones repeat
- * the last valid row and are never stored). The same FMA chain either way,
- * so both give the same bits. */
+ * the last valid row and are never stored). B's k-th row of the tile is at
+ * b + k * b_rs: a packed sliver (b_rs = NR) or, for a full sliver, the
+ * caller's matrix itself. The same FMA chain either way, so all give the
+ * same bits. */
 static inline __attribute__((always_inline)) void
-micro_body(size_t kc, const float *const *ar, size_t a_cs, const float *restrict b, float *c,
-           float *pre, size_t ldc, size_t rows, size_t cols, const float *bias,
+micro_body(size_t kc, const float *const *ar, size_t a_cs, const float *restrict b, size_t b_rs,
+           float *c, float *pre, size_t ldc, size_t rows, size_t cols, const float *bias,
            const gemm_epilogue *e, size_t nv)
 {
     vf acc[GEMM_MR][GEMM_NV];
@@ -207,7 +209,7 @@ micro_body(size_t kc, const float *const *ar, size_t a_cs, const float *restrict
     for (size_t k = 0; k < kc; k++) {
         vf bv[GEMM_NV];
 #pragma GCC unroll 8
-        for (size_t j = 0; j < nv; j++) bv[j] = vf_load(b + k * GEMM_NR + j * VF_LANES);
+        for (size_t j = 0; j < nv; j++) bv[j] = vf_load(b + k * b_rs + j * VF_LANES);
 #pragma GCC unroll 32
         for (size_t r = 0; r < GEMM_MR; r++) {
             vf av = vf_set1(ar[r][k * a_cs]);
@@ -222,16 +224,16 @@ micro_body(size_t kc, const float *const *ar, size_t a_cs, const float *restrict
 /* The microkernel for a sliver with `cols` valid columns: as few vectors
  * as cover them (1 to 3 specialized; more take the full tile). */
 static inline __attribute__((always_inline)) void
-micro_dispatch(size_t kc, const float *const *ar, size_t a_cs, const float *restrict b, float *c,
-               float *pre, size_t ldc, size_t rows, size_t cols, const float *bias,
+micro_dispatch(size_t kc, const float *const *ar, size_t a_cs, const float *restrict b, size_t b_rs,
+               float *c, float *pre, size_t ldc, size_t rows, size_t cols, const float *bias,
                const gemm_epilogue *e)
 {
 #define NV_MIN(v) ((v) < GEMM_NV ? (v) : GEMM_NV)
     switch ((cols + VF_LANES - 1) / VF_LANES) {
-    case 1: micro_body(kc, ar, a_cs, b, c, pre, ldc, rows, cols, bias, e, NV_MIN(1)); break;
-    case 2: micro_body(kc, ar, a_cs, b, c, pre, ldc, rows, cols, bias, e, NV_MIN(2)); break;
-    case 3: micro_body(kc, ar, a_cs, b, c, pre, ldc, rows, cols, bias, e, NV_MIN(3)); break;
-    default: micro_body(kc, ar, a_cs, b, c, pre, ldc, rows, cols, bias, e, GEMM_NV); break;
+    case 1: micro_body(kc, ar, a_cs, b, b_rs, c, pre, ldc, rows, cols, bias, e, NV_MIN(1)); break;
+    case 2: micro_body(kc, ar, a_cs, b, b_rs, c, pre, ldc, rows, cols, bias, e, NV_MIN(2)); break;
+    case 3: micro_body(kc, ar, a_cs, b, b_rs, c, pre, ldc, rows, cols, bias, e, NV_MIN(3)); break;
+    default: micro_body(kc, ar, a_cs, b, b_rs, c, pre, ldc, rows, cols, bias, e, GEMM_NV); break;
     }
 #undef NV_MIN
 }
@@ -242,19 +244,20 @@ static void micro_packed(size_t kc, const float *a, const float *b, float *c, fl
 {
     const float *ar[GEMM_MR];
     for (size_t r = 0; r < GEMM_MR; r++) ar[r] = a + r;
-    micro_dispatch(kc, ar, GEMM_MR, b, c, pre, ldc, rows, cols, bias, e);
+    micro_dispatch(kc, ar, GEMM_MR, b, GEMM_NR, c, pre, ldc, rows, cols, bias, e);
 }
 
 /* A read in place: row r of the tile at a + r * rs, its k-th element
  * k * cs further; rows past the tile's valid ones repeat the last valid
- * row. Inlined into each caller, so a constant cs stays one. */
+ * row. Inlined into each caller, so constant strides stay constants. */
 static inline __attribute__((always_inline)) void
-micro_in_place(size_t kc, const float *a, size_t rs, size_t cs, const float *b, float *c, float *pre,
-               size_t ldc, size_t rows, size_t cols, const float *bias, const gemm_epilogue *e)
+micro_in_place(size_t kc, const float *a, size_t rs, size_t cs, const float *b, size_t b_rs,
+               float *c, float *pre, size_t ldc, size_t rows, size_t cols, const float *bias,
+               const gemm_epilogue *e)
 {
     const float *ar[GEMM_MR];
     for (size_t r = 0; r < GEMM_MR; r++) ar[r] = a + (r < rows ? r : rows - 1) * rs;
-    micro_dispatch(kc, ar, cs, b, c, pre, ldc, rows, cols, bias, e);
+    micro_dispatch(kc, ar, cs, b, b_rs, c, pre, ldc, rows, cols, bias, e);
 }
 
 /* Rows of a matrix whose k elements are contiguous. */
@@ -262,7 +265,7 @@ static void micro_rows(size_t kc, const float *a, size_t lda, const float *b, fl
                        size_t ldc, size_t rows, size_t cols, const float *bias,
                        const gemm_epilogue *e)
 {
-    micro_in_place(kc, a, lda, 1, b, c, pre, ldc, rows, cols, bias, e);
+    micro_in_place(kc, a, lda, 1, b, GEMM_NR, c, pre, ldc, rows, cols, bias, e);
 }
 
 /* Columns contiguous (dweight's A = g^T: rs = 1, cs = oc, so the tile's
@@ -271,12 +274,26 @@ static void micro_cols(size_t kc, const float *a, size_t rs, size_t cs, const fl
                        float *pre, size_t ldc, size_t rows, size_t cols, const float *bias,
                        const gemm_epilogue *e)
 {
-    micro_in_place(kc, a, rs, cs, b, c, pre, ldc, rows, cols, bias, e);
+    micro_in_place(kc, a, rs, cs, b, GEMM_NR, c, pre, ldc, rows, cols, bias, e);
+}
+
+/* Both in place: A by columns as micro_cols, B's full sliver read from the
+ * caller's rows (b_rs apart): dweight with few output features, whose
+ * packed B would serve only a row tile or two (see gemm()). */
+static void micro_cols_b_rows(size_t kc, const float *a, size_t rs, size_t cs, const float *b,
+                              size_t b_rs, float *c, size_t ldc, size_t rows,
+                              const gemm_epilogue *e)
+{
+    micro_in_place(kc, a, rs, cs, b, b_rs, c, NULL, ldc, rows, GEMM_NR, NULL, e);
 }
 
 /* The largest span of A^T (kc rows of g) read in place; beyond it A^T is
  * packed (see gemm()). */
 #define A_SPAN_MAX ((size_t)512 << 10)
+
+/* dweight with at most this many output features (rows of C) reads B in
+ * place (see gemm()). */
+#define B_IN_PLACE_ROWS (2 * GEMM_MR)
 
 /* This ISA's tile, read by dispatch/blocking.c to size the cache blocks. */
 const nns_gemm_tile NNS_VARIANT(gemm_tile) = {GEMM_MR, GEMM_NR};
@@ -326,10 +343,18 @@ static void gemm(float *c, float *pre, size_t ldc, gemm_operand a, gemm_operand 
              * 512): those spans keep hitting the same few L1 sets. */
             int a_in_place = a.cs == 1;
             int a_by_cols = a.rs == 1 && a.cs != 1 && kc * a.cs * sizeof(float) <= A_SPAN_MAX;
+            /* With A read by columns (dweight) and at most two row tiles,
+             * a packed sliver of B would serve one or two microkernel
+             * calls, and packing B (all of the layer's input) would cost
+             * as much as its products (the 512 -> 10 head: 10 x 128
+             * products per element of B): full slivers are then read
+             * from B's own rows, only the ragged last one is packed. */
+            int b_in_place = a_by_cols && b.cs == 1 && m <= B_IN_PLACE_ROWS && !pre && !ep->bias;
+            size_t packed_from = b_in_place ? nc / GEMM_NR * GEMM_NR : 0;
             gemm_epilogue e = *ep;
             e.first = pc == 0;
             e.last = pc + kc == k;
-            pack_b(bp, b, pc, kc, jc, nc);
+            if (packed_from < nc) pack_b(bp + packed_from * kc, b, pc, kc, jc + packed_from, nc - packed_from);
             for (size_t ic = 0; ic < m; ic += bk->mc) {
                 size_t mc = m - ic < bk->mc ? m - ic : bk->mc;
                 if (!a_in_place && !a_by_cols) pack_a(ap, a, ic, mc, pc, kc);
@@ -340,7 +365,10 @@ static void gemm(float *c, float *pre, size_t ldc, gemm_operand a, gemm_operand 
                         size_t rows = mc - ir < GEMM_MR ? mc - ir : GEMM_MR;
                         size_t at = (ic + ir) * ldc + jc + jr;
                         float *p = pre ? pre + at : NULL;
-                        if (a_by_cols)
+                        if (jr < packed_from)
+                            micro_cols_b_rows(kc, a.p + (ic + ir) * a.rs + pc * a.cs, a.rs, a.cs,
+                                              b.p + pc * b.rs + jc + jr, b.rs, c + at, ldc, rows, &e);
+                        else if (a_by_cols)
                             micro_cols(kc, a.p + (ic + ir) * a.rs + pc * a.cs, a.rs, a.cs,
                                        bp + jr * kc, c + at, p, ldc, rows, cols, bias, &e);
                         else if (a_in_place)
