@@ -176,6 +176,7 @@ static const char tf_usage[] =
     "  --seed N            (default 1); also seeds the dropout masks\n"
     "  --threads N         (default 1); results are identical for any N\n"
     "  --max-len T         tokens kept per review (default 256)\n"
+    "  --keep first|last   which words of a longer review are kept (default first)\n"
     "  --vocab N           vocabulary size, <pad> and <unk> included (default 20000)\n"
     "  --layers L          encoder blocks (default 2)\n"
     "  --heads H           attention heads (default 4)\n"
@@ -213,6 +214,7 @@ static int train_transformer(int argc, char **argv)
         {"resume", required_argument, NULL, 'R'},     {"init-only", no_argument, NULL, 'I'},
         {"dump-batches", required_argument, NULL, 'D'}, {"isa", required_argument, NULL, 'i'},
         {"detect-anomaly", no_argument, NULL, 'A'},   {"dropout", required_argument, NULL, 'p'},
+        {"keep", required_argument, NULL, 'k'},
         {"help", no_argument, NULL, 'h'},             {NULL, 0, NULL, 0}};
     nns_tf_train_opts o;
     nns_tf_train_defaults(&o);
@@ -235,6 +237,14 @@ static int train_transformer(int argc, char **argv)
             bad = parse_float("--dropout", optarg, &o.dropout);
             if (!bad && !(o.dropout >= 0.0f && o.dropout < 1.0f)) {
                 fprintf(stderr, "nnsimd train transformer: --dropout %s: a rate in [0, 1) expected\n", optarg);
+                bad = 1;
+            }
+            break;
+        case 'k':
+            if (strcmp(optarg, "first") == 0 || strcmp(optarg, "last") == 0) {
+                o.keep_last = optarg[0] == 'l';
+            } else {
+                fprintf(stderr, "nnsimd train transformer: --keep %s: first or last expected\n", optarg);
                 bad = 1;
             }
             break;

@@ -355,17 +355,34 @@ int32_t nns_vocab_id(const nns_vocab *v, const char *word, size_t len)
     return s->len ? (int32_t)s->value : NNS_UNK;
 }
 
+static void reverse_ids(int32_t *a, size_t n)
+{
+    for (size_t i = 0; i < n / 2; i++) {
+        int32_t t = a[i];
+        a[i] = a[n - 1 - i], a[n - 1 - i] = t;
+    }
+}
+
 int32_t nns_vocab_encode(const nns_vocab *v, const char *text, size_t len, int32_t *ids,
-                         size_t max_len)
+                         size_t max_len, nns_keep keep)
 {
     if (!v || max_len == 0 || max_len > INT32_MAX) return -1;
     if (nns_utf8_invalid_at(text, len) < len) return -1;
     const unsigned char *t = (const unsigned char *)text;
     size_t n = 0, pos = 0, start, wl;
     uint64_t h;
-    while (n < max_len && (wl = next_word(t, len, &pos, &start, &h))) {
+    /* The last max_len words: word w goes to ids[w mod max_len], so the
+     * row ends as a rotation of them, undone by three reversals. */
+    while ((keep == NNS_KEEP_LAST || n < max_len) && (wl = next_word(t, len, &pos, &start, &h))) {
         slot *s = table_find(&v->tab, v->blob, t + start, wl, h);
-        ids[n++] = s->len ? (int32_t)s->value : NNS_UNK;
+        ids[n++ % max_len] = s->len ? (int32_t)s->value : NNS_UNK;
+    }
+    if (n > max_len) {
+        size_t oldest = n % max_len;
+        reverse_ids(ids, oldest);
+        reverse_ids(ids + oldest, max_len - oldest);
+        reverse_ids(ids, max_len);
+        n = max_len;
     }
     if (n == 0) ids[n++] = NNS_UNK;
     int32_t valid = (int32_t)n;
@@ -374,13 +391,13 @@ int32_t nns_vocab_encode(const nns_vocab *v, const char *text, size_t len, int32
 }
 
 int nns_vocab_encode_all(const nns_vocab *v, const char *const *text, const size_t *len,
-                         size_t count, size_t max_len, int32_t *ids, int32_t *valid, char *err,
-                         size_t err_len)
+                         size_t count, size_t max_len, nns_keep keep, int32_t *ids, int32_t *valid,
+                         char *err, size_t err_len)
 {
     if (!v || max_len == 0 || max_len > INT32_MAX)
         return fail(err, err_len, "max_len %zu: must be 1 to %d", max_len, INT32_MAX);
     for (size_t r = 0; r < count; r++) {
-        valid[r] = nns_vocab_encode(v, text[r], len[r], ids + r * max_len, max_len);
+        valid[r] = nns_vocab_encode(v, text[r], len[r], ids + r * max_len, max_len, keep);
         if (valid[r] < 0)
             return fail(err, err_len, "review %zu: invalid UTF-8 at byte %zu", r,
                         nns_utf8_invalid_at(text[r], len[r]));

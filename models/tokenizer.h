@@ -11,9 +11,10 @@
  * prefix first), up to a size that counts the two specials. The specials
  * cannot clash with a word ('<' separates words).
  *
- * Encoding: a review becomes its first max_len word ids (words outside the
- * vocabulary are <unk>), the rest of the row <pad>, and a valid length
- * (1..max_len); a review without words is one <unk>. */
+ * Encoding: a review becomes its first (or, NNS_KEEP_LAST, its last)
+ * max_len word ids in text order (words outside the vocabulary are <unk>),
+ * the rest of the row <pad>, and a valid length (1..max_len); a review
+ * without words is one <unk>. */
 #ifndef NNS_TOKENIZER_H
 #define NNS_TOKENIZER_H
 
@@ -57,16 +58,20 @@ uint64_t nns_vocab_count(const nns_vocab *v, int32_t id);
  * is not in the vocabulary. */
 int32_t nns_vocab_id(const nns_vocab *v, const char *word, size_t len);
 
+/* Which words of a review longer than max_len are kept. */
+typedef enum nns_keep { NNS_KEEP_FIRST = 0, NNS_KEEP_LAST = 1 } nns_keep;
+
 /* Encodes one text into ids[0, max_len): returns its valid length
  * (1..max_len), or -1 if the text is not valid UTF-8 or max_len is 0 or
  * above INT32_MAX. */
 int32_t nns_vocab_encode(const nns_vocab *v, const char *text, size_t len, int32_t *ids,
-                         size_t max_len);
+                         size_t max_len, nns_keep keep);
 /* Encodes texts[0, count) into ids (count, max_len) and their valid
  * lengths into valid (count). 0, or -1 with a message naming the first
  * bad review in err. */
 int nns_vocab_encode_all(const nns_vocab *v, const char *const *text, const size_t *len,
-                         size_t count, size_t max_len, int32_t *ids /* (count,max_len) */,
+                         size_t count, size_t max_len, nns_keep keep,
+                         int32_t *ids /* (count,max_len) */,
                          int32_t *valid /* (count) */, char *err, size_t err_len);
 
 /* The vocabulary as text for a checkpoint's metadata: the words in id

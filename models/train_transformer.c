@@ -52,7 +52,7 @@ static void free_set(tf_set *s)
 
 /* Encodes the reviews pick[0..n) of d into s. */
 static int encode_set(tf_set *s, const nns_imdb *d, const size_t *pick, size_t n,
-                      const nns_vocab *v, size_t max_len, char *err, size_t err_len)
+                      const nns_vocab *v, size_t max_len, nns_keep keep, char *err, size_t err_len)
 {
     const char **text = malloc((n ? n : 1) * sizeof *text);
     size_t *len = malloc((n ? n : 1) * sizeof *len);
@@ -69,7 +69,7 @@ static int encode_set(tf_set *s, const nns_imdb *d, const size_t *pick, size_t n
             len[i] = d->len[pick[i]];
             s->label[i] = d->label[pick[i]];
         }
-        rc = nns_vocab_encode_all(v, text, len, n, max_len, s->ids, s->len, err, err_len);
+        rc = nns_vocab_encode_all(v, text, len, n, max_len, keep, s->ids, s->len, err, err_len);
     }
     free(text), free(len);
     return rc;
@@ -275,13 +275,14 @@ int nns_train_transformer(const nns_tf_train_opts *o)
     for (size_t i = 0; i < ntr; i++) use[pick_tr[i]] = 1;
     v = nns_vocab_build(d.text, d.len, use, d.count, o->vocab, err, sizeof err);
     free(use);
-    if (!v || encode_set(&r.tr, &d, pick_tr, ntr, v, o->max_len, err, sizeof err) != 0 ||
-        encode_set(&r.ev, &d, pick_ev, nev, v, o->max_len, err, sizeof err) != 0) {
+    const nns_keep keep = o->keep_last ? NNS_KEEP_LAST : NNS_KEEP_FIRST;
+    if (!v || encode_set(&r.tr, &d, pick_tr, ntr, v, o->max_len, keep, err, sizeof err) != 0 ||
+        encode_set(&r.ev, &d, pick_ev, nev, v, o->max_len, keep, err, sizeof err) != 0) {
         fprintf(stderr, WHO ": %s\n", err);
         goto out;
     }
-    snprintf(r.data, sizeof r.data, "%s%zu training reviews%s", o->train_subset ? "subset: " : "",
-             ntr, o->holdout ? ", every 10th held out" : "");
+    snprintf(r.data, sizeof r.data, "%s%zu training reviews%s%s", o->train_subset ? "subset: " : "",
+             ntr, o->holdout ? ", every 10th held out" : "", o->keep_last ? ", last words kept" : "");
     r.vocab = nns_vocab_to_string(v);
     nns_transformer_config cfg = {nns_vocab_size(v), o->max_len, o->dim, o->heads, o->layers, 2};
     config_string(&cfg, r.config, sizeof r.config);

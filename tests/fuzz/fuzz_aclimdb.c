@@ -71,7 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     nns_vocab *v = nns_vocab_build(d.text, d.len, d.is_train, d.count, 64, err, sizeof err);
     if (!v) abort();
     int32_t ids[4 * 16], valid[4];
-    if (nns_vocab_encode_all(v, d.text, d.len, d.count, 16, ids, valid, err, sizeof err) != 0)
+    if (nns_vocab_encode_all(v, d.text, d.len, d.count, 16, NNS_KEEP_FIRST, ids, valid, err, sizeof err) != 0)
         abort();
     for (size_t i = 0; i < d.count * 16; i++)
         if (ids[i] < 0 || (size_t)ids[i] >= nns_vocab_size(v)) abort();

@@ -38,7 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     nns_vocab *v = vocab ? nns_vocab_from_string(vocab, err, sizeof err) : NULL;
     if (v) {
         int32_t ids[8];
-        if (nns_vocab_encode(v, "the film<br />was fine", 22, ids, 8) < 1) abort();
+        if (nns_vocab_encode(v, "the film<br />was fine", 22, ids, 8, NNS_KEEP_FIRST) < 1) abort();
     }
     nns_vocab_free(v);
     /* A model of two tensors in two groups (parameters, one moment). */

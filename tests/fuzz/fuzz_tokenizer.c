@@ -55,7 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t vs = nns_vocab_size(v);
         if (vs < 2 || vs > max_size) abort();
         int32_t *ids = malloc(n * max_len * sizeof *ids), valid[MAX_REVIEWS];
-        if (ids && nns_vocab_encode_all(v, text, len, n, max_len, ids, valid, err, sizeof err) == 0) {
+        if (ids && nns_vocab_encode_all(v, text, len, n, max_len, NNS_KEEP_FIRST, ids, valid, err, sizeof err) == 0) {
             for (size_t i = 0; i < n; i++) {
                 if (valid[i] < 1 || (size_t)valid[i] > max_len) abort();
                 for (size_t k = 0; k < max_len; k++) {
@@ -77,7 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 }
                 int32_t *again = malloc(max_len * sizeof *again);
                 for (size_t i = 0; again && i < n; i++) {
-                    if (nns_vocab_encode(w, text[i], len[i], again, max_len) != valid[i] ||
+                    if (nns_vocab_encode(w, text[i], len[i], again, max_len, NNS_KEEP_FIRST) != valid[i] ||
                         memcmp(again, ids + i * max_len, max_len * sizeof *again) != 0)
                         abort();
                 }

@@ -85,7 +85,7 @@ static void imdb(const char *root, const char *scratch, size_t sample)
     nns_vocab *v = nns_vocab_build(text, len, use, n, 2000, err, sizeof err);
     EXPECT(v != NULL, "%s", err);
     if (v) {
-        EXPECT(nns_vocab_encode_all(v, text, len, n, 64, ids, valid, err, sizeof err) == 0, "%s", err);
+        EXPECT(nns_vocab_encode_all(v, text, len, n, 64, NNS_KEEP_FIRST, ids, valid, err, sizeof err) == 0, "%s", err);
         char *s = nns_vocab_to_string(v);
         nns_vocab *w = s ? nns_vocab_from_string(s, err, sizeof err) : NULL;
         EXPECT(w && nns_vocab_size(w) == nns_vocab_size(v), "vocabulary round trip: %s", err);

@@ -210,23 +210,33 @@ static void test_vocab(void)
 
     /* Encoding: unknown words, truncation, padding, empty reviews. */
     int32_t ids[8];
-    CU_ASSERT_EQUAL(nns_vocab_encode(v, "A zz c B<br />ab", 16, ids, 8), 5);
+    CU_ASSERT_EQUAL(nns_vocab_encode(v, "A zz c B<br />ab", 16, ids, 8, NNS_KEEP_FIRST), 5);
     const int32_t e1[8] = {2, NNS_UNK, 5, 4, 3, 0, 0, 0};
     CU_ASSERT(memcmp(ids, e1, sizeof e1) == 0);
-    CU_ASSERT_EQUAL(nns_vocab_encode(v, "A zz c B<br />ab", 16, ids, 3), 3);
+    CU_ASSERT_EQUAL(nns_vocab_encode(v, "A zz c B<br />ab", 16, ids, 3, NNS_KEEP_FIRST), 3);
     CU_ASSERT(ids[0] == 2 && ids[1] == NNS_UNK && ids[2] == 5);
-    CU_ASSERT_EQUAL(nns_vocab_encode(v, "", 0, ids, 4), 1);
+    /* The last words instead, in text order, for every max_len (each
+     * rotation of the ring); a short review is the same either way. */
+    for (size_t keep = 1; keep <= 5; keep++) {
+        CU_ASSERT_EQUAL(nns_vocab_encode(v, "A zz c B<br />ab", 16, ids, keep, NNS_KEEP_LAST), (int32_t)keep);
+        CU_ASSERT(memcmp(ids, e1 + 5 - keep, keep * sizeof *ids) == 0);
+    }
+    CU_ASSERT_EQUAL(nns_vocab_encode(v, "A zz c B<br />ab", 16, ids, 8, NNS_KEEP_LAST), 5);
+    CU_ASSERT(memcmp(ids, e1, sizeof e1) == 0);
+    CU_ASSERT_EQUAL(nns_vocab_encode(v, "", 0, ids, 4, NNS_KEEP_LAST), 1);
+    CU_ASSERT(ids[0] == NNS_UNK && ids[1] == NNS_PAD);
+    CU_ASSERT_EQUAL(nns_vocab_encode(v, "", 0, ids, 4, NNS_KEEP_FIRST), 1);
     CU_ASSERT(ids[0] == NNS_UNK && ids[1] == NNS_PAD && ids[3] == NNS_PAD);
-    CU_ASSERT_EQUAL(nns_vocab_encode(v, "<br /> !?", 9, ids, 1), 1);
+    CU_ASSERT_EQUAL(nns_vocab_encode(v, "<br /> !?", 9, ids, 1, NNS_KEEP_FIRST), 1);
     CU_ASSERT_EQUAL(ids[0], NNS_UNK);
-    CU_ASSERT_EQUAL(nns_vocab_encode(v, "a \xff", 3, ids, 4), -1);
-    CU_ASSERT_EQUAL(nns_vocab_encode(v, "a", 1, ids, 0), -1);
+    CU_ASSERT_EQUAL(nns_vocab_encode(v, "a \xff", 3, ids, 4, NNS_KEEP_FIRST), -1);
+    CU_ASSERT_EQUAL(nns_vocab_encode(v, "a", 1, ids, 0, NNS_KEEP_FIRST), -1);
     int32_t all[4 * 3], valid[4];
-    CU_ASSERT_EQUAL(nns_vocab_encode_all(v, small_text, small_len, 4, 3, all, valid, err, sizeof err), 0);
+    CU_ASSERT_EQUAL(nns_vocab_encode_all(v, small_text, small_len, 4, 3, NNS_KEEP_FIRST, all, valid, err, sizeof err), 0);
     const int32_t e2[12] = {4, 2, 2, 5, 4, 3, 1, 1, 1, 7, 6, 6};
     CU_ASSERT(memcmp(all, e2, sizeof e2) == 0);
     CU_ASSERT(valid[0] == 3 && valid[1] == 3 && valid[2] == 3 && valid[3] == 3);
-    CU_ASSERT_EQUAL(nns_vocab_encode_all(v, bad, bad_len, 3, 3, all, valid, err, sizeof err), -1);
+    CU_ASSERT_EQUAL(nns_vocab_encode_all(v, bad, bad_len, 3, 3, NNS_KEEP_FIRST, all, valid, err, sizeof err), -1);
     CU_ASSERT_STRING_EQUAL(err, "review 1: invalid UTF-8 at byte 3");
 
     /* The string form and back. */
@@ -236,7 +246,7 @@ static void test_vocab(void)
     CU_ASSERT_FATAL(r != NULL);
     CU_ASSERT_EQUAL(nns_vocab_size(r), 8);
     for (int32_t id = 0; id < 8; id++) CU_ASSERT_STRING_EQUAL(nns_vocab_word(r, id), want[id]);
-    CU_ASSERT_EQUAL(nns_vocab_encode(r, "A zz c B<br />ab", 16, ids, 8), 5);
+    CU_ASSERT_EQUAL(nns_vocab_encode(r, "A zz c B<br />ab", 16, ids, 8, NNS_KEEP_FIRST), 5);
     CU_ASSERT(memcmp(ids, e1, sizeof e1) == 0);
     nns_vocab_free(r);
     free(s);
@@ -594,7 +604,7 @@ static void test_real_data(void)
     int32_t *ids = malloc(d.count * NNS_MAX_LEN_DEFAULT * sizeof *ids);
     int32_t *valid = malloc(d.count * sizeof *valid);
     CU_ASSERT_FATAL(ids && valid);
-    CU_ASSERT_EQUAL_FATAL(nns_vocab_encode_all(v, d.text, d.len, d.count, NNS_MAX_LEN_DEFAULT, ids,
+    CU_ASSERT_EQUAL_FATAL(nns_vocab_encode_all(v, d.text, d.len, d.count, NNS_MAX_LEN_DEFAULT, NNS_KEEP_FIRST, ids,
                                                valid, err, sizeof err), 0);
     size_t tokens = 0, unk = 0, full = 0;
     for (size_t i = 0; i < d.count; i++) {
@@ -612,7 +622,7 @@ static void test_real_data(void)
     int32_t again[NNS_MAX_LEN_DEFAULT];
     size_t differ = 0;
     for (size_t i = 0; i < d.count; i += 97) {
-        nns_vocab_encode(r, d.text[i], d.len[i], again, NNS_MAX_LEN_DEFAULT);
+        nns_vocab_encode(r, d.text[i], d.len[i], again, NNS_MAX_LEN_DEFAULT, NNS_KEEP_FIRST);
         differ += memcmp(again, ids + i * NNS_MAX_LEN_DEFAULT, sizeof again) != 0;
     }
     CU_ASSERT_EQUAL(differ, 0);
