@@ -178,6 +178,68 @@ static inline __attribute__((always_inline)) void store_row(float *c, float *pre
     }
 }
 
+/* The products of the tile: acc[r][j] += a[r][k] b[k][j] over k ascending,
+ * one FMA chain per element (see micro_body for the operands). */
+static inline __attribute__((always_inline)) void
+micro_loop(size_t kc, const float *const *ar, size_t a_cs, const float *restrict b, size_t b_rs,
+           vf acc[GEMM_MR][GEMM_NV], size_t nv)
+{
+#pragma GCC unroll 4
+    for (size_t k = 0; k < kc; k++) {
+        vf bv[GEMM_NV];
+#pragma GCC unroll 8
+        for (size_t j = 0; j < nv; j++) bv[j] = vf_load(b + k * b_rs + j * VF_LANES);
+#pragma GCC unroll 32
+        for (size_t r = 0; r < GEMM_MR; r++) {
+            vf av = vf_set1(ar[r][k * a_cs]);
+#pragma GCC unroll 8
+            for (size_t j = 0; j < nv; j++) acc[r][j] = vf_fma(av, bv[j], acc[r][j]);
+        }
+    }
+}
+
+/* The next tile down (the caller's next call) starts from its rows of C:
+ * fetch them while this one computes. Past the matrix's end the addresses
+ * are only prefetched, which never faults. */
+static inline __attribute__((always_inline)) void prefetch_next_tile(float *c, size_t ldc,
+                                                                     size_t cols)
+{
+    for (size_t r = GEMM_MR; r < 2 * GEMM_MR; r++)
+        for (size_t j = 0; j < cols; j += 16) __builtin_prefetch(c + r * ldc + j, 1);
+}
+
+/* A whole tile (GEMM_MR rows, GEMM_NR columns) with no activation to
+ * apply: C's loads and stores are whole vectors at constant offsets, so
+ * the accumulators stay in registers from the first load to the last
+ * store (the general body's row-by-row start and store, with their
+ * masks and activation calls, keep them in memory around the products:
+ * for the small depths of a 10-wide layer's backward that doubled the
+ * time of a tile). The same chains as micro_body, so the same bits. */
+static inline __attribute__((always_inline)) void
+micro_full(size_t kc, const float *const *ar, size_t a_cs, const float *restrict b, size_t b_rs,
+           float *c, size_t ldc, const float *bias, const gemm_epilogue *e)
+{
+    vf acc[GEMM_MR][GEMM_NV];
+    if (e->first && !e->accumulate) {
+#pragma GCC unroll 32
+        for (size_t r = 0; r < GEMM_MR; r++)
+#pragma GCC unroll 8
+            for (size_t j = 0; j < GEMM_NV; j++)
+                acc[r][j] = bias ? vf_load(bias + j * VF_LANES) : vf_set1(0.0f);
+    } else {
+#pragma GCC unroll 32
+        for (size_t r = 0; r < GEMM_MR; r++)
+#pragma GCC unroll 8
+            for (size_t j = 0; j < GEMM_NV; j++) acc[r][j] = vf_load(c + r * ldc + j * VF_LANES);
+    }
+    prefetch_next_tile(c, ldc, GEMM_NR);
+    micro_loop(kc, ar, a_cs, b, b_rs, acc, GEMM_NV);
+#pragma GCC unroll 32
+    for (size_t r = 0; r < GEMM_MR; r++)
+#pragma GCC unroll 8
+        for (size_t j = 0; j < GEMM_NV; j++) vf_store(c + r * ldc + j * VF_LANES, acc[r][j]);
+}
+
 /* The microkernel: the GEMM_MR x (nv VF_LANES) tile of a . b over kc (one
  * FMA chain per element, k ascending, continued from where start_row
  * says), then the epilogue on its rows x
@@ -200,35 +262,25 @@ micro_body(size_t kc, const float *const *ar, size_t a_cs, const float *restrict
 #pragma GCC unroll 32
     for (size_t r = 0; r < GEMM_MR; r++)
         start_row(acc[r], c + (r < rows ? r : 0) * ldc, r < rows ? cols : 0, bias, e, nv);
-    /* The next tile down (the caller's next call) starts from its rows of
-     * C: fetch them while this one computes. Past the matrix's end the
-     * addresses are only prefetched, which never faults. */
-    for (size_t r = GEMM_MR; r < 2 * GEMM_MR; r++)
-        for (size_t j = 0; j < cols; j += 16) __builtin_prefetch(c + r * ldc + j, 1);
-#pragma GCC unroll 4
-    for (size_t k = 0; k < kc; k++) {
-        vf bv[GEMM_NV];
-#pragma GCC unroll 8
-        for (size_t j = 0; j < nv; j++) bv[j] = vf_load(b + k * b_rs + j * VF_LANES);
-#pragma GCC unroll 32
-        for (size_t r = 0; r < GEMM_MR; r++) {
-            vf av = vf_set1(ar[r][k * a_cs]);
-#pragma GCC unroll 8
-            for (size_t j = 0; j < nv; j++) acc[r][j] = vf_fma(av, bv[j], acc[r][j]);
-        }
-    }
+    prefetch_next_tile(c, ldc, cols);
+    micro_loop(kc, ar, a_cs, b, b_rs, acc, nv);
     for (size_t r = 0; r < rows; r++)
         store_row(c + r * ldc, pre ? pre + r * ldc : NULL, acc[r], cols, e);
 }
 
-/* The microkernel for a sliver with `cols` valid columns: as few vectors
- * as cover them (1 to 3 specialized; more take the full tile). */
+/* The microkernel for a sliver with `cols` valid columns: a whole tile
+ * without activation by micro_full, else as few vectors as cover the
+ * columns (1 to 3 specialized; more take the full tile's width). */
 static inline __attribute__((always_inline)) void
 micro_dispatch(size_t kc, const float *const *ar, size_t a_cs, const float *restrict b, size_t b_rs,
                float *c, float *pre, size_t ldc, size_t rows, size_t cols, const float *bias,
                const gemm_epilogue *e)
 {
 #define NV_MIN(v) ((v) < GEMM_NV ? (v) : GEMM_NV)
+    if (rows == GEMM_MR && cols == GEMM_NR && !(e->last && e->act != NNS_ACT_NONE)) {
+        micro_full(kc, ar, a_cs, b, b_rs, c, ldc, bias, e);
+        return;
+    }
     switch ((cols + VF_LANES - 1) / VF_LANES) {
     case 1: micro_body(kc, ar, a_cs, b, b_rs, c, pre, ldc, rows, cols, bias, e, NV_MIN(1)); break;
     case 2: micro_body(kc, ar, a_cs, b, b_rs, c, pre, ldc, rows, cols, bias, e, NV_MIN(2)); break;
