@@ -178,11 +178,12 @@ static inline __attribute__((always_inline)) void store_row(float *c, float *pre
     }
 }
 
-/* The products of the tile: acc[r][j] += a[r][k] b[k][j] over k ascending,
- * one FMA chain per element (see micro_body for the operands). */
+/* The products of the tile's first mr rows and nv vectors: acc[r][j] +=
+ * a[r][k] b[k][j] over k ascending, one FMA chain per element (see
+ * micro_body for the operands). */
 static inline __attribute__((always_inline)) void
 micro_loop(size_t kc, const float *const *ar, size_t a_cs, const float *restrict b, size_t b_rs,
-           vf acc[GEMM_MR][GEMM_NV], size_t nv)
+           vf acc[GEMM_MR][GEMM_NV], size_t mr, size_t nv)
 {
 #pragma GCC unroll 4
     for (size_t k = 0; k < kc; k++) {
@@ -190,7 +191,7 @@ micro_loop(size_t kc, const float *const *ar, size_t a_cs, const float *restrict
 #pragma GCC unroll 8
         for (size_t j = 0; j < nv; j++) bv[j] = vf_load(b + k * b_rs + j * VF_LANES);
 #pragma GCC unroll 32
-        for (size_t r = 0; r < GEMM_MR; r++) {
+        for (size_t r = 0; r < mr; r++) {
             vf av = vf_set1(ar[r][k * a_cs]);
 #pragma GCC unroll 8
             for (size_t j = 0; j < nv; j++) acc[r][j] = vf_fma(av, bv[j], acc[r][j]);
@@ -233,7 +234,7 @@ micro_full(size_t kc, const float *const *ar, size_t a_cs, const float *restrict
             for (size_t j = 0; j < GEMM_NV; j++) acc[r][j] = vf_load(c + r * ldc + j * VF_LANES);
     }
     prefetch_next_tile(c, ldc, GEMM_NR);
-    micro_loop(kc, ar, a_cs, b, b_rs, acc, GEMM_NV);
+    micro_loop(kc, ar, a_cs, b, b_rs, acc, GEMM_MR, GEMM_NV);
 #pragma GCC unroll 32
     for (size_t r = 0; r < GEMM_MR; r++)
 #pragma GCC unroll 8
@@ -256,37 +257,47 @@ micro_full(size_t kc, const float *const *ar, size_t a_cs, const float *restrict
 static inline __attribute__((always_inline)) void
 micro_body(size_t kc, const float *const *ar, size_t a_cs, const float *restrict b, size_t b_rs,
            float *c, float *pre, size_t ldc, size_t rows, size_t cols, const float *bias,
-           const gemm_epilogue *e, size_t nv)
+           const gemm_epilogue *e, size_t mr, size_t nv)
 {
     vf acc[GEMM_MR][GEMM_NV];
 #pragma GCC unroll 32
-    for (size_t r = 0; r < GEMM_MR; r++)
+    for (size_t r = 0; r < mr; r++)
         start_row(acc[r], c + (r < rows ? r : 0) * ldc, r < rows ? cols : 0, bias, e, nv);
     prefetch_next_tile(c, ldc, cols);
-    micro_loop(kc, ar, a_cs, b, b_rs, acc, nv);
+    micro_loop(kc, ar, a_cs, b, b_rs, acc, mr, nv);
     for (size_t r = 0; r < rows; r++)
         store_row(c + r * ldc, pre ? pre + r * ldc : NULL, acc[r], cols, e);
 }
 
-/* The microkernel for a sliver with `cols` valid columns: a whole tile
- * without activation by micro_full, else as few vectors as cover the
- * columns (1 to 3 specialized; more take the full tile's width). */
+/* The microkernel for a tile of `rows` x `cols` valid elements: a whole
+ * tile without activation by micro_full; a short full-width one with
+ * fewer rows; else as few vectors as cover the columns (1 to 3
+ * specialized; more take the full tile's width). */
 static inline __attribute__((always_inline)) void
 micro_dispatch(size_t kc, const float *const *ar, size_t a_cs, const float *restrict b, size_t b_rs,
                float *c, float *pre, size_t ldc, size_t rows, size_t cols, const float *bias,
                const gemm_epilogue *e)
 {
 #define NV_MIN(v) ((v) < GEMM_NV ? (v) : GEMM_NV)
+#define BODY(mr, nv) micro_body(kc, ar, a_cs, b, b_rs, c, pre, ldc, rows, cols, bias, e, mr, nv)
     if (rows == GEMM_MR && cols == GEMM_NR && !(e->last && e->act != NNS_ACT_NONE)) {
         micro_full(kc, ar, a_cs, b, b_rs, c, ldc, bias, e);
         return;
     }
-    switch ((cols + VF_LANES - 1) / VF_LANES) {
-    case 1: micro_body(kc, ar, a_cs, b, b_rs, c, pre, ldc, rows, cols, bias, e, NV_MIN(1)); break;
-    case 2: micro_body(kc, ar, a_cs, b, b_rs, c, pre, ldc, rows, cols, bias, e, NV_MIN(2)); break;
-    case 3: micro_body(kc, ar, a_cs, b, b_rs, c, pre, ldc, rows, cols, bias, e, NV_MIN(3)); break;
-    default: micro_body(kc, ar, a_cs, b, b_rs, c, pre, ldc, rows, cols, bias, e, GEMM_NV); break;
+    /* The last rows of a matrix (128 = 21 x 6 + 2): a short full-width
+     * tile computes 2 or 4 rows, not GEMM_MR. */
+    if (cols > GEMM_NR - VF_LANES && rows <= 4 && GEMM_MR > 4) {
+        if (rows <= 2) BODY(2, GEMM_NV);
+        else BODY(4, GEMM_NV);
+        return;
     }
+    switch ((cols + VF_LANES - 1) / VF_LANES) {
+    case 1: BODY(GEMM_MR, NV_MIN(1)); break;
+    case 2: BODY(GEMM_MR, NV_MIN(2)); break;
+    case 3: BODY(GEMM_MR, NV_MIN(3)); break;
+    default: BODY(GEMM_MR, GEMM_NV); break;
+    }
+#undef BODY
 #undef NV_MIN
 }
 
