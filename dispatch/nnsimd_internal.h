@@ -37,11 +37,13 @@ typedef struct nns_gemm_tile {
     size_t mr, nr;
 } nns_gemm_tile;
 typedef struct nns_gemm_blocking {
-    size_t mc, kc, nc; /* rows of an A panel (L2), depth (L1), columns of a B panel (L3) */
+    size_t mc, kc, nc; /* rows of an A panel (L2), depth, columns of a B panel (L3) */
 } nns_gemm_blocking;
 extern const nns_gemm_tile nns_gemm_tile__avx2, nns_gemm_tile__avx512, nns_gemm_tile__neon;
-/* Never NULL; for an ISA without a tile, a generic blocking. */
-const nns_gemm_blocking *nns_gemm_blocking_for(nns_isa isa);
+/* The blocking for a product whose C takes c_bytes (dispatch/blocking.c:
+ * deeper blocks for a C beyond L2). Never NULL; for an ISA without a
+ * tile, a generic blocking. */
+const nns_gemm_blocking *nns_gemm_blocking_for(nns_isa isa, size_t c_bytes);
 
 /* CPU feature detection (dispatch/cpu_features_*.c): fills the feature
  * fields of `info`. */

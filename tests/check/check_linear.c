@@ -235,9 +235,10 @@ static size_t lin_shapes(const chk_ctx *c, lin_shape *s)
         s[m++] = (lin_shape){big ? 1 + li % 2 : ns[(li + 1) % 5], big ? 1 + li % 5 : cs[li % 5], L, -1};
         if (L <= 257) s[m++] = (lin_shape){L, 3 + li % 17, ocs[(li + 4) % 5], -1};
     }
-    /* past the SIMD GEMM's cache blocks (dispatch/blocking.c: KC <= 512,
-     * MC <= 1024, NC <= 4096) in every dimension, as the reduction of
-     * the forward (c), of din (oc) and of dweight (n) */
+    /* past the SIMD GEMM's cache blocks (dispatch/blocking.c: KC <= 512
+     * for a C within half of L2, MC <= 1024, NC <= 4096) in every
+     * dimension, as the reduction of the forward (c), of din (oc) and of
+     * dweight (n) */
     s[m++] = (lin_shape){37, 129, 70, -1};
     s[m++] = (lin_shape){300, 33, 65, -1};
     s[m++] = (lin_shape){1031, 9, 5, -1};
@@ -247,6 +248,8 @@ static size_t lin_shapes(const chk_ctx *c, lin_shape *s)
     if (nl && len[nl - 1] > 4096) {
         s[m++] = (lin_shape){600, 530, 70, -1};
         s[m++] = (lin_shape){200, 70, 1100, -1};
+        /* a C past L2 (the deep blocking, KC <= 1024) over two depth blocks */
+        s[m++] = (lin_shape){520, 1100, 520, -1};
     }
     for (int a = 0; a < 4; a++) {
         s[m++] = (lin_shape){3, 0, 5, a};
