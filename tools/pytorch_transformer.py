@@ -189,7 +189,8 @@ def read_batches(path, steps):
 def lr_at(meta, step):
     """Our schedule (models/train_transformer.c step_lr), rounded to float."""
     import numpy as np
-    lr, w, total = float(meta["lr"]), int(meta["warmup"]), int(meta["schedule_steps"])
+    # the peak rate is a float in our options: round the metadata's 9 digits back to it
+    lr, w, total = float(np.float32(meta["lr"])), int(meta["warmup"]), int(meta["schedule_steps"])
     if step <= w:
         v = lr * step / w
     elif total <= w:
@@ -279,7 +280,8 @@ def main():
     verdict = worst10 <= 1e-5 and worst50 <= 1e-3
     text = "\n".join([
         f"Per-step training loss, nnsimd vs PyTorch {torch.__version__} (same initial weights, same",
-        f"batches, AdamW, warm-up + cosine, clipping at {clip:g}), {n} steps, config {meta['config']}.",
+        f"batches, AdamW, warm-up + cosine, clipping at {clip:g}, dropout {p:g} with our masks),",
+        f"{n} steps, config {meta['config']}.",
         f"Bounds: relative difference <= 1e-5 over the first 10 steps, <= 1e-3 over the first 50.",
         f"Worst: {worst10:.2e} over 10 steps, {worst50:.2e} over {min(n, 50)}"
         + (f", {worst:.2e} over {n}" if n > 50 else "")
