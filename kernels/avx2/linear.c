@@ -2,8 +2,15 @@
  * accumulators, 2 for B, 1 broadcast of A: 15 of 16 registers). 16
  * columns divide the models' widths (128, 384, 512), so edge tiles are
  * rare; a 4 x 24 tile ran its microkernel faster alone but lost overall
- * to edge tiles on those widths. */
+ * to edge tiles on those widths (and again on intel-xeon-f06-ma7: 4 x 24,
+ * 5 x 16 and 3 x 32 all lost to 6 x 16 against OpenBLAS). */
 #include "vec.h"
 #define GEMM_MR 6
 #define GEMM_NV 2
+/* dweight's g^T is packed, not read by columns in place, unless it has at
+ * most two row tiles: on intel-xeon-f06-ma7, a whole backward (din, dweight
+ * and dbias in one call) at N128 512 -> 512 took 1.51 ms in place against
+ * 1.39 packed, 784 -> 512 2.19 against 1.94, N8192 128 -> 512 23.4 against
+ * 22.6 ms (OpenBLAS's Haswell kernels: 1.32, 1.94-2.08, 21.1-22.5). */
+#define GEMM_A_SPAN_MAX 0
 #include "../generic/gemm.h"

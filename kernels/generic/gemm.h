@@ -365,8 +365,10 @@ static void micro_cols_b_rows(size_t kc, const float *a, size_t rs, size_t cs, c
 }
 
 /* The largest span of A^T (kc rows of g) read in place; beyond it A^T is
- * packed (see gemm()). */
-#define A_SPAN_MAX ((size_t)512 << 10)
+ * packed (see gemm()). An ISA's linear.c may set its own. */
+#ifndef GEMM_A_SPAN_MAX
+#define GEMM_A_SPAN_MAX ((size_t)512 << 10)
+#endif
 
 /* dweight with at most this many output features (rows of C) reads B in
  * place (see gemm()). */
@@ -413,14 +415,16 @@ static void gemm(float *c, float *pre, size_t ldc, gemm_operand a, gemm_operand 
              * packing it would cost as much as a sizable share of the
              * products for the models' few-hundred-row batches. So is A
              * = g^T (columns contiguous: one row of g per k) when the kc
-             * rows a tile reads span at most A_SPAN_MAX bytes. Measured in
-             * interleaved A/B runs on the Xeon: in place, dweight ran 3-9 %
-             * faster on the models' shapes (spans of 40 B x kc to 2 KiB x
-             * 192 on AVX-512), but 10 % slower at 1024^3 and 2048^3 (4 and
-             * 8 KiB x 171-192) and 15 % slower for AVX2 at 512^3 (2 KiB x
-             * 512): those spans keep hitting the same few L1 sets. */
+             * rows a tile reads span at most GEMM_A_SPAN_MAX bytes, or it
+             * has at most two row tiles. Measured in interleaved A/B runs
+             * on the Xeon: in place, dweight ran 3-9 % faster on the
+             * models' shapes (spans of 40 B x kc to 2 KiB x 192 on
+             * AVX-512), but 10 % slower at 1024^3 and 2048^3 (4 and 8 KiB
+             * x 171-192): those spans keep hitting the same few L1 sets.
+             * AVX2 sets the span to 0 (kernels/avx2/linear.c). */
             int a_in_place = a.cs == 1;
-            int a_by_cols = a.rs == 1 && a.cs != 1 && kc * a.cs * sizeof(float) <= A_SPAN_MAX;
+            int a_by_cols = a.rs == 1 && a.cs != 1 &&
+                            (kc * a.cs * sizeof(float) <= GEMM_A_SPAN_MAX || m <= B_IN_PLACE_ROWS);
             /* With A read by columns (dweight) and at most two row tiles,
              * a packed sliver of B would serve one or two microkernel
              * calls, and packing B (all of the layer's input) would cost
