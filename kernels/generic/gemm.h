@@ -109,17 +109,22 @@ static void pack_b_transposed(float *restrict dst, const float *src, size_t cs, 
     pack_b_scalar(dst, src, 1, cs, kv, kc, 0, cols);
 }
 
-/* B's rows contiguous: each k's `cols` floats copied a vector at a time,
- * the last vector masked (a memcpy per k cost a call for 64 bytes on
- * AVX2: a sixth of the 128 x 512 x 512 din). Columns past cols are
- * zeroed by the caller. */
-static void pack_b_rows(float *restrict dst, const float *src, size_t rs, size_t kc, size_t cols)
+/* B's rows contiguous: row by row, each k's nc floats read once, front
+ * to back, and dealt out to the slivers a vector at a time (a sliver
+ * after another would read every row once per sliver: AVX2's 16-column
+ * slivers cut a 512-wide row into 32 passes), the last vector of the last
+ * sliver masked and its columns past nc zeroed. */
+static void pack_b_rows(float *restrict dst, const float *src, size_t rs, size_t kc, size_t nc)
 {
     for (size_t k = 0; k < kc; k++) {
-        size_t j = 0;
-        for (; j + VF_LANES <= cols; j += VF_LANES)
-            vf_store(dst + k * GEMM_NR + j, vf_load(src + k * rs + j));
-        if (j < cols) vf_store_n(dst + k * GEMM_NR + j, vf_load_n(src + k * rs + j, cols - j), cols - j);
+        const float *row = src + k * rs;
+        for (size_t jr = 0; jr < nc; jr += GEMM_NR) {
+            float *d = dst + jr * kc + k * GEMM_NR;
+            size_t cols = nc - jr < GEMM_NR ? nc - jr : GEMM_NR, j = 0;
+            for (; j + VF_LANES <= cols; j += VF_LANES) vf_store(d + j, vf_load(row + jr + j));
+            if (j < cols) vf_store_n(d + j, vf_load_n(row + jr + j, cols - j), cols - j);
+            if (cols < GEMM_NR) memset(d + cols, 0, (GEMM_NR - cols) * sizeof *d);
+        }
     }
 }
 
@@ -129,12 +134,14 @@ static void pack_b_rows(float *restrict dst, const float *src, size_t rs, size_t
  * (rs == 1, B = W^T): register transposes; else element by element. */
 static void pack_b(float *restrict dst, gemm_operand b, size_t k0, size_t kc, size_t j0, size_t nc)
 {
+    if (b.cs == 1) {
+        pack_b_rows(dst, b.p + k0 * b.rs + j0, b.rs, kc, nc);
+        return;
+    }
     for (size_t jr = 0; jr < nc; jr += GEMM_NR) {
         size_t cols = nc - jr < GEMM_NR ? nc - jr : GEMM_NR;
         const float *src = b.p + k0 * b.rs + (j0 + jr) * b.cs;
-        if (b.cs == 1) {
-            pack_b_rows(dst, src, b.rs, kc, cols);
-        } else if (b.rs == 1) {
+        if (b.rs == 1) {
             pack_b_transposed(dst, src, b.cs, kc, cols);
         } else {
             pack_b_scalar(dst, src, b.rs, b.cs, 0, kc, 0, cols);
