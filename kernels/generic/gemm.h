@@ -58,18 +58,25 @@ static inline void pack_a_column(float *restrict d, const float *src, size_t row
  * GEMM_MR rows, each stored k-major (dst[k * MR + r]); rows past mc are 0.
  * Used when A's rows are not contiguous in k (dweight's A = g^T, whose MR
  * rows at one k are adjacent, rs == 1: vector copies): k outer, so each
- * step reads one stretch. */
+ * k's stretch of mc floats (a row of g) is read once, front to back, and
+ * dealt out to the slivers (a sliver after another read every row of g
+ * once per sliver); otherwise element by element. */
 static void pack_a(float *restrict dst, gemm_operand a, size_t i0, size_t mc, size_t k0, size_t kc)
 {
+    if (a.rs == 1) {
+        for (size_t k = 0; k < kc; k++) {
+            const float *stretch = a.p + (k0 + k) * a.cs + i0;
+            for (size_t ir = 0; ir < mc; ir += GEMM_MR)
+                pack_a_column(dst + ir * kc + k * GEMM_MR, stretch + ir,
+                              mc - ir < GEMM_MR ? mc - ir : GEMM_MR);
+        }
+        return;
+    }
     for (size_t ir = 0; ir < mc; ir += GEMM_MR) {
         size_t rows = mc - ir < GEMM_MR ? mc - ir : GEMM_MR;
         const float *src = a.p + (i0 + ir) * a.rs + k0 * a.cs;
         for (size_t k = 0; k < kc; k++) {
             float *d = dst + k * GEMM_MR;
-            if (a.rs == 1) {
-                pack_a_column(d, src + k * a.cs, rows);
-                continue;
-            }
             for (size_t r = 0; r < rows; r++) d[r] = src[k * a.cs + r * a.rs];
             for (size_t r = rows; r < GEMM_MR; r++) d[r] = 0.0f;
         }
