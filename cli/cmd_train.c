@@ -176,7 +176,7 @@ static const char tf_usage[] =
     "  --seed N            (default 1); also seeds the dropout masks\n"
     "  --threads N         (default 1); results are identical for any N\n"
     "  --max-len T         tokens kept per review (default 256)\n"
-    "  --keep first|last   which words of a longer review are kept (default first)\n"
+    "  --keep first|last   which max-len words of a longer review are kept (default last)\n"
     "  --vocab N           vocabulary size, <pad> and <unk> included (default 20000)\n"
     "  --layers L          encoder blocks (default 2)\n"
     "  --heads H           attention heads (default 4)\n"

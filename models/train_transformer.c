@@ -28,6 +28,7 @@ void nns_tf_train_defaults(nns_tf_train_opts *o)
     o->weight_decay = 0.01f;
     o->clip = 1.0f;
     o->dropout = 0.1f; /* torch.nn.TransformerEncoderLayer's default */
+    o->keep_last = 1;  /* tuned on the held-out reviews: results/<cpu-id>/transformer/tuning.md */
     o->warmup = -1;
     o->seed = 1;
     o->threads = 1;
@@ -341,11 +342,11 @@ int nns_train_transformer(const nns_tf_train_opts *o)
     nns_isa_active(&isa, NULL);
     fprintf(stderr, "transformer %s, %zu parameters, adamw lr %g wd %g, warm-up %" PRIu64
             " then cosine over %" PRIu64 " steps, clip %g, dropout %g, batch %zu, %d epochs, %d thread%s, isa %s; "
-            "%zu training reviews, evaluating on %zu %s (data ready in %.1f s)\n",
+            "%zu training reviews (the %s %zu words of each), evaluating on %zu %s (data ready in %.1f s)\n",
             r.config, m.nparams, (double)o->lr, (double)o->weight_decay, r.warmup, r.schedule_steps,
             (double)o->clip, (double)o->dropout, o->batch, o->epochs, o->threads, o->threads == 1 ? "" : "s",
-            nns_isa_name(isa), ntr, nev, o->holdout ? "held-out training reviews" : "test reviews",
-            t_data);
+            nns_isa_name(isa), ntr, o->keep_last ? "last" : "first", o->max_len, nev,
+            o->holdout ? "held-out training reviews" : "test reviews", t_data);
     nns_loop loop = {.who = WHO, .ntrain = ntr, .batch = o->batch, .epochs = o->epochs,
                      .max_steps = o->max_steps, .save_every = o->save_every, .save = o->save,
                      .holdout = o->holdout, .ctx = &r, .step = train_step, .evaluate = evaluate,
