@@ -11,6 +11,7 @@
  * its order depends only on n, never on the pointer: the chunks are
  * counted from x[0], nothing is peeled for alignment. */
 #include "nnsimd.h"
+#include "rows.h"
 #include "variant.h"
 
 #include <stdint.h>
@@ -98,55 +99,28 @@ void NNS_VARIANT(scale)(float *out, const float *in, float s, size_t n)
 
 /* ---- mean pooling ---- */
 
-/* Columns are done in blocks of POOL_NV vectors held in registers while
- * the rows i stream past (then single vectors, then a masked tail), so
- * each input element is loaded once and each output stored once. */
-#define POOL_NV 8
-
-/* out[s,:] = (sum_{i<L} in[s,i,:]) / L, the sum from 0 in order of i. */
+/* out[s,:] = (sum_{i<L} in[s,i,:]) / L, the sum from 0 in order of i
+ * (nns_sum_rows: each input element loaded once, each output stored once). */
 void NNS_VARIANT(mean_pool_fwd)(float *out, const float *in, const int32_t *lengths, size_t b,
                                 size_t t, size_t c)
 {
     const vf zero = vf_set1(0.0f);
     for (size_t s = 0; s < b; s++) {
         const size_t len = lengths ? (size_t)lengths[s] : t;
-        const float *x = in + s * t * c;
         float *y = out + s * c;
-        const vf vl = vf_set1((float)len);
-        size_t j = 0;
-        if (len == 0) {
-            for (; j + VF_LANES <= c; j += VF_LANES) vf_store(y + j, zero);
-            if (j < c) vf_store_n(y + j, zero, c - j);
+        if (len > 0) {
+            nns_sum_rows(y, NULL, in + s * t * c, len, c, c, (float)len);
             continue;
         }
-        for (; j + POOL_NV * VF_LANES <= c; j += POOL_NV * VF_LANES) {
-            vf acc[POOL_NV];
-#pragma GCC unroll 8
-            for (int k = 0; k < POOL_NV; k++) acc[k] = zero;
-            for (size_t i = 0; i < len; i++) {
-                const float *r = x + i * c + j;
-#pragma GCC unroll 8
-                for (int k = 0; k < POOL_NV; k++) acc[k] = vf_add(acc[k], vf_load(r + k * VF_LANES));
-            }
-#pragma GCC unroll 8
-            for (int k = 0; k < POOL_NV; k++) vf_store(y + j + k * VF_LANES, vf_div(acc[k], vl));
-        }
-        for (; j + VF_LANES <= c; j += VF_LANES) {
-            vf acc = zero;
-            for (size_t i = 0; i < len; i++) acc = vf_add(acc, vf_load(x + i * c + j));
-            vf_store(y + j, vf_div(acc, vl));
-        }
-        if (j < c) {
-            const size_t r = c - j;
-            vf acc = zero;
-            for (size_t i = 0; i < len; i++) acc = vf_add(acc, vf_load_n(x + i * c + j, r));
-            vf_store_n(y + j, vf_div(acc, vl), r);
-        }
+        size_t j = 0;
+        for (; j + VF_LANES <= c; j += VF_LANES) vf_store(y + j, zero);
+        if (j < c) vf_store_n(y + j, zero, c - j);
     }
 }
 
 /* din[s,i,:] += dout[s,:] / L for i < L: the quotient once per column,
- * as the reference's g[j] / L (the same float every row). */
+ * as the reference's g[j] / L (the same float every row); NNS_COLS_NV
+ * vectors of columns (rows.h) in registers while the rows stream past. */
 void NNS_VARIANT(mean_pool_bwd)(float *din, const float *dout, const int32_t *lengths, size_t b,
                                 size_t t, size_t c)
 {
@@ -157,14 +131,14 @@ void NNS_VARIANT(mean_pool_bwd)(float *din, const float *dout, const int32_t *le
         float *d = din + s * t * c;
         const vf vl = vf_set1((float)len);
         size_t j = 0;
-        for (; j + POOL_NV * VF_LANES <= c; j += POOL_NV * VF_LANES) {
-            vf q[POOL_NV];
+        for (; j + NNS_COLS_NV * VF_LANES <= c; j += NNS_COLS_NV * VF_LANES) {
+            vf q[NNS_COLS_NV];
 #pragma GCC unroll 8
-            for (int k = 0; k < POOL_NV; k++) q[k] = vf_div(vf_load(g + j + k * VF_LANES), vl);
+            for (int k = 0; k < NNS_COLS_NV; k++) q[k] = vf_div(vf_load(g + j + k * VF_LANES), vl);
             for (size_t i = 0; i < len; i++) {
                 float *r = d + i * c + j;
 #pragma GCC unroll 8
-                for (int k = 0; k < POOL_NV; k++)
+                for (int k = 0; k < NNS_COLS_NV; k++)
                     vf_store(r + k * VF_LANES, vf_add(vf_load(r + k * VF_LANES), q[k]));
             }
         }

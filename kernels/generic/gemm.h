@@ -16,6 +16,7 @@
  * on KC: every ISA computes the same chains. MC, KC, NC come from the cache
  * sizes (dispatch/blocking.c), fixed at detection. */
 #include "activation_math.h"
+#include "rows.h"
 #include "variant.h"
 
 #include "nnsimd_internal.h"
@@ -527,34 +528,6 @@ void NNS_VARIANT(linear_fwd)(float *out, float *pre, const float *in, const floa
     gemm(out, act != NNS_ACT_NONE ? pre : NULL, oc, a, b, n, oc, c, &e, align64(workspace));
 }
 
-/* Columns of g summed side by side by bias_grad: DB_NV vectors, so each
- * row contributes one contiguous stretch (a single vector per pass over
- * the rows walked g with a row-sized stride, a new page every row or two:
- * the transformer's 8192 x 512 g took 1.8 ms, more than its whole din). */
-#define DB_NV 8
-
-/* dbias[o] += sum_r g[r, o], rows in order (the reference's order). */
-static void bias_grad(float *dbias, const float *g, size_t n, size_t oc)
-{
-    size_t j = 0;
-    for (; j + DB_NV * VF_LANES <= oc; j += DB_NV * VF_LANES) {
-        vf s[DB_NV];
-#pragma GCC unroll 8
-        for (size_t v = 0; v < DB_NV; v++) s[v] = vf_load(dbias + j + v * VF_LANES);
-        for (size_t r = 0; r < n; r++)
-#pragma GCC unroll 8
-            for (size_t v = 0; v < DB_NV; v++) s[v] = vf_add(s[v], vf_load(g + r * oc + j + v * VF_LANES));
-#pragma GCC unroll 8
-        for (size_t v = 0; v < DB_NV; v++) vf_store(dbias + j + v * VF_LANES, s[v]);
-    }
-    for (; j < oc; j += VF_LANES) {
-        size_t rem = oc - j < VF_LANES ? oc - j : VF_LANES;
-        vf s = vf_load_n(dbias + j, rem);
-        for (size_t r = 0; r < n; r++) s = vf_add(s, vf_load_n(g + r * oc + j, rem));
-        vf_store_n(dbias + j, s, rem);
-    }
-}
-
 void NNS_VARIANT(linear_bwd)(float *din, float *dweight, float *dbias, const float *dout,
                              const float *pre, const float *in, const float *weight, size_t n,
                              size_t c, size_t oc, nns_act act, void *workspace)
@@ -592,5 +565,5 @@ void NNS_VARIANT(linear_bwd)(float *din, float *dweight, float *dbias, const flo
         gemm_operand a = {g, 1, oc}, b = {in, c, 1};
         gemm(dweight, NULL, c, a, b, oc, c, n, &acc, ws);
     }
-    if (dbias) bias_grad(dbias, g, n, oc);
+    if (dbias) nns_sum_rows(dbias, dbias, g, n, oc, oc, 1.0f); /* dbias[o] += sum_r g[r, o], rows in order */
 }

@@ -2,7 +2,8 @@
  * model, and never loosened to make a test pass. (gelu_fwd and gelu_bwd:
  * when our vector erfc replaced SLEEF's, their bounds stayed as they were;
  * only the derivation in their comments was restated for the new erfc's
- * own, tested error, (6 + 2k) U, which the bounds' factor 2 still covers.) */
+ * own, tested error, (6 + 2k) U, which the bounds' factor 2 still covers.
+ * dropout's row came with the kernel; no other row changed with it.) */
 #include "tolerance.h"
 
 #include "nnsimd.h"
