@@ -176,7 +176,8 @@ static const char tf_usage[] =
     "  --seed N            (default 1); also seeds the dropout masks\n"
     "  --threads N         (default 1); results are identical for any N\n"
     "  --max-len T         tokens kept per review (default 256)\n"
-    "  --keep first|last   which max-len words of a longer review are kept (default last)\n"
+    "  --keep first|last|ends  which max-len words of a longer review are kept: the\n"
+    "                      first, the last or half from each end (default ends)\n"
     "  --vocab N           vocabulary size, <pad> and <unk> included (default 20000)\n"
     "  --layers L          encoder blocks (default 2)\n"
     "  --heads H           attention heads (default 4)\n"
@@ -241,10 +242,8 @@ static int train_transformer(int argc, char **argv)
             }
             break;
         case 'k':
-            if (strcmp(optarg, "first") == 0 || strcmp(optarg, "last") == 0) {
-                o.keep_last = optarg[0] == 'l';
-            } else {
-                fprintf(stderr, "nnsimd train transformer: --keep %s: first or last expected\n", optarg);
+            if (nns_keep_parse(optarg, &o.keep) != 0) {
+                fprintf(stderr, "nnsimd train transformer: --keep %s: first, last or ends expected\n", optarg);
                 bad = 1;
             }
             break;

@@ -363,25 +363,47 @@ static void reverse_ids(int32_t *a, size_t n)
     }
 }
 
+static const char *const keep_names[] = {"first", "last", "ends"};
+
+const char *nns_keep_name(nns_keep keep)
+{
+    return (unsigned)keep < sizeof keep_names / sizeof *keep_names ? keep_names[keep] : "?";
+}
+
+int nns_keep_parse(const char *name, nns_keep *keep)
+{
+    for (unsigned k = 0; k < sizeof keep_names / sizeof *keep_names; k++)
+        if (strcmp(name, keep_names[k]) == 0) {
+            *keep = (nns_keep)k;
+            return 0;
+        }
+    return -1;
+}
+
 int32_t nns_vocab_encode(const nns_vocab *v, const char *text, size_t len, int32_t *ids,
                          size_t max_len, nns_keep keep)
 {
     if (!v || max_len == 0 || max_len > INT32_MAX) return -1;
     if (nns_utf8_invalid_at(text, len) < len) return -1;
     const unsigned char *t = (const unsigned char *)text;
+    /* The first `head` words go to ids[0, head); word w >= head goes to
+     * the ring ids[head + (w - head) mod tail], which ends as a rotation
+     * of the last `tail` words, undone by three reversals. */
+    const size_t head = keep == NNS_KEEP_FIRST ? max_len : keep == NNS_KEEP_LAST ? 0 : max_len / 2;
+    const size_t tail = max_len - head;
     size_t n = 0, pos = 0, start, wl;
     uint64_t h;
-    /* The last max_len words: word w goes to ids[w mod max_len], so the
-     * row ends as a rotation of them, undone by three reversals. */
-    while ((keep == NNS_KEEP_LAST || n < max_len) && (wl = next_word(t, len, &pos, &start, &h))) {
+    while ((tail > 0 || n < max_len) && (wl = next_word(t, len, &pos, &start, &h))) {
         slot *s = table_find(&v->tab, v->blob, t + start, wl, h);
-        ids[n++ % max_len] = s->len ? (int32_t)s->value : NNS_UNK;
+        ids[n < head ? n : head + (n - head) % tail] = s->len ? (int32_t)s->value : NNS_UNK;
+        n++;
     }
     if (n > max_len) {
-        size_t oldest = n % max_len;
-        reverse_ids(ids, oldest);
-        reverse_ids(ids + oldest, max_len - oldest);
-        reverse_ids(ids, max_len);
+        size_t oldest = (n - head) % tail;
+        int32_t *ring = ids + head;
+        reverse_ids(ring, oldest);
+        reverse_ids(ring + oldest, tail - oldest);
+        reverse_ids(ring, tail);
         n = max_len;
     }
     if (n == 0) ids[n++] = NNS_UNK;

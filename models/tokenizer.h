@@ -11,7 +11,8 @@
  * prefix first), up to a size that counts the two specials. The specials
  * cannot clash with a word ('<' separates words).
  *
- * Encoding: a review becomes its first (or, NNS_KEEP_LAST, its last)
+ * Encoding: a review becomes its first (or, NNS_KEEP_LAST, its last;
+ * NNS_KEEP_ENDS, its first max_len/2 and its last max_len - max_len/2)
  * max_len word ids in text order (words outside the vocabulary are <unk>),
  * the rest of the row <pad>, and a valid length (1..max_len); a review
  * without words is one <unk>. */
@@ -59,7 +60,11 @@ uint64_t nns_vocab_count(const nns_vocab *v, int32_t id);
 int32_t nns_vocab_id(const nns_vocab *v, const char *word, size_t len);
 
 /* Which words of a review longer than max_len are kept. */
-typedef enum nns_keep { NNS_KEEP_FIRST = 0, NNS_KEEP_LAST = 1 } nns_keep;
+typedef enum nns_keep { NNS_KEEP_FIRST = 0, NNS_KEEP_LAST = 1, NNS_KEEP_ENDS = 2 } nns_keep;
+/* "first", "last" or "ends"; nns_keep_parse returns 0 and sets *keep for
+ * one of those names, -1 for anything else. */
+const char *nns_keep_name(nns_keep keep);
+int nns_keep_parse(const char *name, nns_keep *keep);
 
 /* Encodes one text into ids[0, max_len): returns its valid length
  * (1..max_len), or -1 if the text is not valid UTF-8 or max_len is 0 or

@@ -28,7 +28,7 @@ void nns_tf_train_defaults(nns_tf_train_opts *o)
     o->weight_decay = 0.01f;
     o->clip = 1.0f;
     o->dropout = 0.1f; /* torch.nn.TransformerEncoderLayer's default */
-    o->keep_last = 1;  /* tuned on the held-out reviews: results/<cpu-id>/transformer/tuning.md */
+    o->keep = NNS_KEEP_ENDS; /* tuned on the held-out reviews: results/<cpu-id>/transformer/tuning.md */
     o->warmup = -1;
     o->seed = 1;
     o->threads = 1;
@@ -276,14 +276,14 @@ int nns_train_transformer(const nns_tf_train_opts *o)
     for (size_t i = 0; i < ntr; i++) use[pick_tr[i]] = 1;
     v = nns_vocab_build(d.text, d.len, use, d.count, o->vocab, err, sizeof err);
     free(use);
-    const nns_keep keep = o->keep_last ? NNS_KEEP_LAST : NNS_KEEP_FIRST;
+    const nns_keep keep = o->keep;
     if (!v || encode_set(&r.tr, &d, pick_tr, ntr, v, o->max_len, keep, err, sizeof err) != 0 ||
         encode_set(&r.ev, &d, pick_ev, nev, v, o->max_len, keep, err, sizeof err) != 0) {
         fprintf(stderr, WHO ": %s\n", err);
         goto out;
     }
     snprintf(r.data, sizeof r.data, "%s%zu training reviews%s%s", o->train_subset ? "subset: " : "",
-             ntr, o->holdout ? ", every 10th held out" : "", o->keep_last ? ", last words kept" : "");
+             ntr, o->holdout ? ", every 10th held out" : "", keep == NNS_KEEP_LAST ? ", last words kept" : keep == NNS_KEEP_ENDS ? ", first and last words kept" : "");
     r.vocab = nns_vocab_to_string(v);
     nns_transformer_config cfg = {nns_vocab_size(v), o->max_len, o->dim, o->heads, o->layers, 2};
     config_string(&cfg, r.config, sizeof r.config);
@@ -340,12 +340,17 @@ int nns_train_transformer(const nns_tf_train_opts *o)
     }
     nns_isa isa;
     nns_isa_active(&isa, NULL);
+    char kept[64];
+    if (o->keep == NNS_KEEP_ENDS)
+        snprintf(kept, sizeof kept, "the first %zu and last %zu words", o->max_len / 2, o->max_len - o->max_len / 2);
+    else
+        snprintf(kept, sizeof kept, "the %s %zu words", nns_keep_name(o->keep), o->max_len);
     fprintf(stderr, "transformer %s, %zu parameters, adamw lr %g wd %g, warm-up %" PRIu64
             " then cosine over %" PRIu64 " steps, clip %g, dropout %g, batch %zu, %d epochs, %d thread%s, isa %s; "
-            "%zu training reviews (the %s %zu words of each), evaluating on %zu %s (data ready in %.1f s)\n",
+            "%zu training reviews (%s of each), evaluating on %zu %s (data ready in %.1f s)\n",
             r.config, m.nparams, (double)o->lr, (double)o->weight_decay, r.warmup, r.schedule_steps,
             (double)o->clip, (double)o->dropout, o->batch, o->epochs, o->threads, o->threads == 1 ? "" : "s",
-            nns_isa_name(isa), ntr, o->keep_last ? "last" : "first", o->max_len, nev,
+            nns_isa_name(isa), ntr, kept, nev,
             o->holdout ? "held-out training reviews" : "test reviews", t_data);
     nns_loop loop = {.who = WHO, .ntrain = ntr, .batch = o->batch, .epochs = o->epochs,
                      .max_steps = o->max_steps, .save_every = o->save_every, .save = o->save,

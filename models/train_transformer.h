@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tokenizer.h"
+
 #define NNS_TF_HOLDOUT_EVERY 10 /* --holdout: every 10th training review (2,500) */
 
 typedef struct nns_tf_train_opts {
@@ -17,7 +19,7 @@ typedef struct nns_tf_train_opts {
     uint64_t seed;
     int threads;
     size_t max_len, vocab, layers, heads, dim;
-    int keep_last;            /* a longer review keeps its last max_len words, not its first */
+    nns_keep keep;            /* which max_len words of a longer review are kept */
     int holdout;              /* hold out every 10th training review, evaluate on them */
     size_t train_subset;      /* train on this many reviews, evenly spaced (0: all) */
     uint64_t max_steps;       /* stop after this many steps in all (0: no limit) */

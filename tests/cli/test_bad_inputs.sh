@@ -313,7 +313,7 @@ if "$NNSIMD" train transformer --help >/dev/null 2>&1; then
     opt_case "transformer: zero batch" "--batch 0" "expected an integer >= 1" $TF --data "$W/json-count" --batch 0
     opt_case "transformer: dim vs heads" "--dim 10" "not a multiple of --heads 3" train transformer --dim 10 --heads 3
     opt_case "transformer: dropout of 1" "--dropout 1" "a rate in [0, 1) expected" $TF --data "$W/json-count" --dropout 1
-    opt_case "transformer: unknown --keep" "--keep middle" "first or last expected" $TF --data "$W/json-count" --keep middle
+    opt_case "transformer: unknown --keep" "--keep middle" "first, last or ends expected" $TF --data "$W/json-count" --keep middle
 fi
 
 # ---- the fuzz targets' regression inputs under this build ---------------------------

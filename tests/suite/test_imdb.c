@@ -223,6 +223,21 @@ static void test_vocab(void)
     }
     CU_ASSERT_EQUAL(nns_vocab_encode(v, "A zz c B<br />ab", 16, ids, 8, NNS_KEEP_LAST), 5);
     CU_ASSERT(memcmp(ids, e1, sizeof e1) == 0);
+    /* Both ends: the first max_len/2 words, then the last ones, for every
+     * max_len (each rotation of the shorter ring); odd lengths give the
+     * extra word to the end. */
+    for (size_t keep = 1; keep <= 5; keep++) {
+        const size_t head = keep / 2, tail = keep - head;
+        CU_ASSERT_EQUAL(nns_vocab_encode(v, "A zz c B<br />ab", 16, ids, keep, NNS_KEEP_ENDS), (int32_t)keep);
+        CU_ASSERT(memcmp(ids, e1, head * sizeof *ids) == 0);
+        CU_ASSERT(memcmp(ids + head, e1 + 5 - tail, tail * sizeof *ids) == 0);
+    }
+    CU_ASSERT_EQUAL(nns_vocab_encode(v, "A zz c B<br />ab", 16, ids, 8, NNS_KEEP_ENDS), 5);
+    CU_ASSERT(memcmp(ids, e1, sizeof e1) == 0);
+    nns_keep k;
+    CU_ASSERT(nns_keep_parse("ends", &k) == 0 && k == NNS_KEEP_ENDS);
+    CU_ASSERT_STRING_EQUAL(nns_keep_name(NNS_KEEP_FIRST), "first");
+    CU_ASSERT_EQUAL(nns_keep_parse("middle", &k), -1);
     CU_ASSERT_EQUAL(nns_vocab_encode(v, "", 0, ids, 4, NNS_KEEP_LAST), 1);
     CU_ASSERT(ids[0] == NNS_UNK && ids[1] == NNS_PAD);
     CU_ASSERT_EQUAL(nns_vocab_encode(v, "", 0, ids, 4, NNS_KEEP_FIRST), 1);
