@@ -158,6 +158,7 @@ static void add_context(int probed)
     context_int("nns_l1d_bytes", (long long)cpu->l1d_bytes);
     context_int("nns_l2_bytes", (long long)cpu->l2_bytes);
     context_int("nns_l3_bytes", (long long)cpu->l3_bytes);
+    context_int("nns_l3_usable_bytes", (long long)cpu->l3_usable_bytes);
 
     nns_isa_reason why;
     nns_isa_active(NULL, &why);
@@ -180,8 +181,10 @@ static void add_context(int probed)
     if (probed && machine.bandwidth_gbs > 0) {
         snprintf(buf, sizeof buf, "%.2f", machine.bandwidth_gbs);
         context_str("nns_bandwidth_gbs", buf);
-        snprintf(buf, sizeof buf, "one-core STREAM triad (%s), 3 arrays x %zu MiB, 12 B/element, best of %d",
-                 nns_isa_name(machine.bandwidth_isa), machine.triad_array_bytes >> 20, machine.triad_runs);
+        snprintf(buf, sizeof buf, "one-core STREAM triad (%s%s), 3 arrays x %zu MiB, 12 B/element, best of %d",
+                 nns_isa_name(machine.bandwidth_isa),
+                 machine.bandwidth_isa == NNS_ISA_SCALAR || machine.bandwidth_isa == NNS_ISA_NEON
+                     ? "" : ", streaming stores", machine.triad_array_bytes >> 20, machine.triad_runs);
         context_str("nns_bandwidth_method", buf);
     } else {
         context_str("nns_bandwidth_gbs", probed ? "not measured: out of memory" : "not probed");

@@ -36,7 +36,7 @@ static json_t *info_json(nns_isa active, nns_isa_reason why)
         json_object_set_new(kernels, nns_kernel_name(k), row);
     }
     return json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:{s:b, s:b, s:b, s:b, s:b, s:b, s:b}, "
-                     "s:{s:b, s:b}, s:{s:i, s:i, s:I, s:I, s:I}, s:o, s:s, s:s, s:s, s:o}",
+                     "s:{s:b, s:b}, s:{s:i, s:i, s:I, s:I, s:I, s:I, s:b}, s:o, s:s, s:s, s:s, s:o}",
                      "cpu_id", c->cpu_id, "vendor", c->vendor, "brand", c->brand,
                      "family", c->family, "model", c->model, "stepping", c->stepping,
                      "features", "avx2", c->has_avx2, "fma", c->has_fma, "avx512f", c->has_avx512f,
@@ -45,7 +45,8 @@ static json_t *info_json(nns_isa active, nns_isa_reason why)
                      "os_state", "ymm", c->os_ymm, "zmm", c->os_zmm,
                      "topology", "cores", c->cores, "threads", c->threads,
                      "l1d_bytes", (json_int_t)c->l1d_bytes, "l2_bytes", (json_int_t)c->l2_bytes,
-                     "l3_bytes", (json_int_t)c->l3_bytes,
+                     "l3_bytes", (json_int_t)c->l3_bytes, "l3_usable_bytes", (json_int_t)c->l3_usable_bytes,
+                     "hypervisor", c->hypervisor,
                      "isa_supported", supported, "isa_best", nns_isa_name(nns_isa_best()),
                      "isa_active", nns_isa_name(active), "isa_reason", cli_isa_reason(why),
                      "kernels", kernels);
@@ -71,6 +72,7 @@ static void info_text(nns_isa active, nns_isa_reason why)
     print_bytes(" L1d", c->l1d_bytes);
     print_bytes(", L2", c->l2_bytes);
     print_bytes(", L3", c->l3_bytes);
+    if (c->l3_usable_bytes != c->l3_bytes) print_bytes(" (a guest: counts on", c->l3_usable_bytes), printf(")");
     printf("\n");
 #if defined(__x86_64__)
     printf("features:   avx2 %s, fma %s, avx512f %s, avx512bw %s, avx512dq %s, avx512vl %s\n",

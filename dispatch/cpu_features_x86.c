@@ -17,6 +17,7 @@ void nns_detect_features(nns_cpu_info *c)
     unsigned a, b, cx, d;
     if (!__get_cpuid(1, &a, &b, &cx, &d)) return;
     int osxsave = cx >> 27 & 1;
+    c->hypervisor = cx >> 31 & 1;
     c->has_fma = cx >> 12 & 1;
     int avx = cx >> 28 & 1;
     if (osxsave) {

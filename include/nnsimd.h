@@ -205,6 +205,12 @@ typedef struct nns_cpu_info {
     /* Topology from hwloc; 0 where unknown. */
     int cores, threads;
     size_t l1d_bytes, l2_bytes, l3_bytes;
+    /* Running under a hypervisor (x86: CPUID.1:ECX bit 31). */
+    int hypervisor;
+    /* The L3 this machine's cores can count on: l3_bytes, or under a
+     * hypervisor at most 32 MiB (a guest sees its host's whole L3, shared
+     * with cores it cannot see); 0 if unknown. */
+    size_t l3_usable_bytes;
 } nns_cpu_info;
 
 /* Detected once, thread-safely; never NULL. */

@@ -18,7 +18,8 @@
 
 /* ---- streaming stores for outputs larger than the L3 ----
  *
- * An output bigger than the last-level cache cannot be read back from it,
+ * An output bigger than the last-level cache (the part this machine can
+ * count on: nns_cpu_info's l3_usable_bytes) cannot be read back from it,
  * so add and scale then write it around the caches (vf_stream: no
  * write-allocate read of each line first): 12 bytes an element move for
  * add instead of 16, 8 for scale instead of 12. Measured on the Zen 3 EPYC,
@@ -39,8 +40,8 @@ static inline int ew_overlap(const float *p, const float *q, size_t n)
 static inline int ew_stream(const float *out, const float *in1, const float *in2, size_t n)
 {
     if (!VF_HAS_STREAM || (uintptr_t)out % sizeof(float)) return 0;
-    size_t l3 = nns_cpu()->l3_bytes;
-    if (l3 == 0) l3 = (size_t)32 << 20; /* unknown: a typical L3 */
+    size_t l3 = nns_cpu()->l3_usable_bytes;
+    if (l3 == 0) l3 = NNS_L3_GUEST_MAX; /* unknown: a typical L3 */
     return n >= l3 / sizeof(float) && !ew_overlap(out, in1, n) && !ew_overlap(out, in2, n);
 }
 

@@ -25,12 +25,17 @@ float NNS_VARIANT(probe_fma)(size_t iters)
     return sum;
 }
 
-/* STREAM triad a = b + s c, with a masked tail. */
+/* STREAM triad a = b + s c, with a masked tail. `a` (VF_STREAM_ALIGN-
+ * aligned: the caller's) is written with streaming stores where the ISA
+ * has them (NEON's vf_stream is a plain store), as add and scale write an output past the L3
+ * (kernels/generic/elementwise.h), so the probe counts the bytes a core
+ * really moves: a plain store first reads each line it writes. */
 void NNS_VARIANT(probe_triad)(float *a, const float *b, const float *c, float s, size_t n)
 {
     const vf vs = vf_set1(s);
     size_t i = 0;
     for (; i + VF_LANES <= n; i += VF_LANES)
-        vf_store(a + i, vf_fma(vs, vf_load(c + i), vf_load(b + i)));
+        vf_stream(a + i, vf_fma(vs, vf_load(c + i), vf_load(b + i)));
     if (i < n) vf_store_n(a + i, vf_fma(vs, vf_load_n(c + i, n - i), vf_load_n(b + i, n - i)), n - i);
+    vf_stream_fence();
 }

@@ -11,6 +11,7 @@
 #include "check_elementwise.h"
 
 #include "checker.h"
+#include "nnsimd_internal.h"
 #include "tolerance.h"
 
 #include <float.h>
@@ -146,15 +147,16 @@ void chk_truth_scale(const float *in, float s, size_t n, double *truth, double *
 
 /* ---- add ---- */
 
-/* A length whose output exceeds the L3, where add and scale switch to
+/* A length whose output exceeds the L3 counted on (nns_cpu_info's
+ * l3_usable_bytes), where add and scale switch to
  * streaming stores (kernels/generic/elementwise.h), a path the sweep's
  * sizes never reach: the L3 plus 1027 floats (a masked tail; the head
  * that aligns the output is exercised by misaligning it). 0 (skip) if the
  * L3 is over 256 MiB: the four arrays would not be a quick test. */
 static size_t big_len(void)
 {
-    size_t l3 = nns_cpu()->l3_bytes;
-    if (l3 == 0) l3 = (size_t)32 << 20; /* what the variants assume */
+    size_t l3 = nns_cpu()->l3_usable_bytes;
+    if (l3 == 0) l3 = NNS_L3_GUEST_MAX; /* what the variants assume */
     return l3 > ((size_t)256 << 20) ? 0 : l3 / sizeof(float) + 1027;
 }
 
