@@ -44,6 +44,9 @@ typedef struct nnsb_spec {
 #define NNS_KERNEL(name, type) extern const nnsb_spec nnsb_spec_##name;
 #include "nnsimd_kernels.def"
 #undef NNS_KERNEL
+/* The linear backward's din and dweight products alone (bench_linear.c),
+ * timed apart by nnsimd-vs-openblas --parts. */
+extern const nnsb_spec nnsb_spec_linear_bwd_din, nnsb_spec_linear_bwd_dweight;
 
 /* The scalar rows of shapes above this many flops per call are error rows
  * (the reference runs at a few GFLOP/s: 1024^3 would take a second a call). */

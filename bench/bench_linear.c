@@ -122,6 +122,19 @@ static void call_bwd(void *p, const nns_kernel_table *t)
                   NNS_ACT_NONE, x->ws);
 }
 
+/* The backward's two products apart (nnsimd-vs-openblas --parts). */
+static void call_bwd_din(void *p, const nns_kernel_table *t)
+{
+    lin_ctx *x = p;
+    t->linear_bwd(x->din, NULL, NULL, x->dout, NULL, x->in, x->w, x->n, x->c, x->oc, NNS_ACT_NONE, x->ws);
+}
+
+static void call_bwd_dweight(void *p, const nns_kernel_table *t)
+{
+    lin_ctx *x = p;
+    t->linear_bwd(NULL, x->dw, NULL, x->dout, NULL, x->in, x->w, x->n, x->c, x->oc, NNS_ACT_NONE, x->ws);
+}
+
 static double mnk(const nnsb_shape *s) { return (double)s->d[0] * (double)s->d[1] * (double)s->d[2]; }
 static double flops_fwd(const nnsb_shape *s) { return 2 * mnk(s); }
 static double flops_bwd(const nnsb_shape *s) { return 4 * mnk(s); }
@@ -144,3 +157,8 @@ const nnsb_spec nnsb_spec_linear_fwd = {"NCO", LIN_SHAPES, setup_fwd, call_fwd, 
                                         flops_fwd, bytes_fwd, NULL};
 const nnsb_spec nnsb_spec_linear_bwd = {"NCO", LIN_SHAPES, setup_bwd, call_bwd, lin_teardown,
                                         flops_bwd, bytes_bwd, NULL};
+/* Their bytes are the whole backward's (only their flops are reported). */
+const nnsb_spec nnsb_spec_linear_bwd_din = {"NCO", LIN_SHAPES, setup_bwd, call_bwd_din,
+                                            lin_teardown, flops_fwd, bytes_bwd, NULL};
+const nnsb_spec nnsb_spec_linear_bwd_dweight = {"NCO", LIN_SHAPES, setup_bwd, call_bwd_dweight,
+                                                lin_teardown, flops_fwd, bytes_bwd, NULL};

@@ -20,7 +20,7 @@ static void run_blas(nnsb_state *st, const void *arg)
 {
     const blas_case *bc = arg;
     nnsb_blas_op op;
-    if (nnsb_blas_op_init(&op, bc->shape, bc->bwd) != 0) {
+    if (nnsb_blas_op_init(&op, bc->shape, bc->bwd, NNSB_GRAD_ALL) != 0) {
         nnsb_skip_with_error(st, "out of memory");
         return;
     }

@@ -13,11 +13,11 @@ const char *nnsb_blas_setup(void)
     return openblas_get_corename();
 }
 
-int nnsb_blas_op_init(nnsb_blas_op *op, const nnsb_shape *shape, int bwd)
+int nnsb_blas_op_init(nnsb_blas_op *op, const nnsb_shape *shape, int bwd, nnsb_grads grads)
 {
     int n = (int)shape->d[0], c = (int)shape->d[1], oc = (int)shape->d[2];
     size_t nc = (size_t)n * c, oo = (size_t)oc * c, no = (size_t)n * oc;
-    *op = (nnsb_blas_op){n, c, oc, bwd, nnsb_alloc_floats(nc), nnsb_alloc_floats(oo),
+    *op = (nnsb_blas_op){n, c, oc, bwd, grads, nnsb_alloc_floats(nc), nnsb_alloc_floats(oo),
                          nnsb_alloc_floats(oc), nnsb_alloc_floats(no), nnsb_alloc_floats(no),
                          nnsb_alloc_floats(nc), nnsb_alloc_floats(oo), nnsb_alloc_floats(n)};
     if (!op->in || !op->w || !op->b || !op->out || !op->dout || !op->din || !op->dw || !op->ones) {
@@ -44,11 +44,14 @@ void nnsb_blas_op_run(const nnsb_blas_op *op)
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, oc, c, 1.0f, op->in, c, op->w, c,
                     1.0f, op->out, oc);
     } else {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, c, oc, 1.0f, op->dout, oc, op->w,
-                    c, 1.0f, op->din, c);
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, oc, c, n, 1.0f, op->dout, oc, op->in, c,
-                    1.0f, op->dw, c);
-        cblas_sgemv(CblasRowMajor, CblasTrans, n, oc, 1.0f, op->dout, oc, op->ones, 1, 1.0f, op->b, 1);
+        if (op->grads != NNSB_GRAD_DWEIGHT)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, c, oc, 1.0f, op->dout, oc, op->w,
+                        c, 1.0f, op->din, c);
+        if (op->grads != NNSB_GRAD_DIN)
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, oc, c, n, 1.0f, op->dout, oc, op->in,
+                        c, 1.0f, op->dw, c);
+        if (op->grads == NNSB_GRAD_ALL)
+            cblas_sgemv(CblasRowMajor, CblasTrans, n, oc, 1.0f, op->dout, oc, op->ones, 1, 1.0f, op->b, 1);
     }
 }
 

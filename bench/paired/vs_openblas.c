@@ -1,7 +1,7 @@
 /* nnsimd-vs-openblas: the linear layer against OpenBLAS in paired rounds.
  *
  *   build/nnsimd-vs-openblas [--isa ISA] [--rounds N] [--round-ms MS]
- *                            [--filter TEXT] [--json FILE]
+ *                            [--filter TEXT] [--json FILE] [--parts]
  *
  * On a shared machine the speed of a core drifts by tens of percent over
  * seconds, so two benchmarks timed a minute apart (as Google Benchmark
@@ -27,10 +27,12 @@ typedef struct opts {
     int rounds;
     double round_s;
     const char *filter, *json;
+    int parts;
 } opts;
 
 static const char usage[] =
     "usage: nnsimd-vs-openblas [--isa ISA] [--rounds N] [--round-ms MS] [--filter TEXT] [--json FILE]\n"
+    "                          [--parts]\n"
     "Times the linear layer (forward and backward, nnsimd-bench's shapes) against\n"
     "OpenBLAS's sgemm in alternating rounds and reports the median of the rounds'\n"
     "ratios (OpenBLAS time / ours: > 1, we are faster) with its quartiles.\n"
@@ -39,6 +41,8 @@ static const char usage[] =
     "  --round-ms MS  time per side per round (default 30)\n"
     "  --filter TEXT  only names containing TEXT (linear_fwd/N128_C784_O512)\n"
     "  --json FILE    also write the results as JSON\n"
+    "  --parts        also time the backward's din and dweight products apart\n"
+    "                 (linear_bwd_din/..., linear_bwd_dweight/...; no dbias)\n"
     "OpenBLAS picks its kernels from OPENBLAS_CORETYPE when it loads.\n";
 
 static double now(void)
@@ -58,6 +62,10 @@ static int parse(int argc, char **argv, opts *o)
             fputs(usage, stdout);
             exit(0);
         }
+        if (strcmp(a, "--parts") == 0) {
+            o->parts = 1;
+            continue;
+        }
         if (!v) break;
         i++;
         if (strcmp(a, "--isa") == 0 && nns_isa_parse(v, &o->isa) == NNS_OK) continue;
@@ -74,7 +82,8 @@ static int parse(int argc, char **argv, opts *o)
         fprintf(stderr, "nnsimd-vs-openblas: bad option or value: %s %s\n%s", a, v, usage);
         return -1;
     }
-    if (argc > 1 && strcmp(argv[argc - 1], "--help") && (argc - 1) % 2) {
+    if (argc > 1 && strcmp(argv[argc - 1], "--help") && strcmp(argv[argc - 1], "--parts") &&
+        (argc - 1 - o->parts) % 2) {
         fprintf(stderr, "nnsimd-vs-openblas: %s needs a value\n%s", argv[argc - 1], usage);
         return -1;
     }
@@ -143,11 +152,12 @@ typedef struct result {
 } result;
 
 /* The paired rounds of one kernel x shape; -1 if out of memory. */
-static int run_pair(const opts *o, const nnsb_spec *spec, const nnsb_shape *shape, int bwd, result *r)
+static int run_pair(const opts *o, const nnsb_spec *spec, const nnsb_shape *shape, int bwd,
+                    nnsb_grads grads, result *r)
 {
     ours_arg oa = {spec, spec->setup(shape), nns_kernels_for(o->isa)};
     nnsb_blas_op op;
-    if (!oa.ctx || nnsb_blas_op_init(&op, shape, bwd) != 0) {
+    if (!oa.ctx || nnsb_blas_op_init(&op, shape, bwd, grads) != 0) {
         if (oa.ctx) spec->teardown(oa.ctx);
         return -1;
     }
@@ -207,17 +217,27 @@ int main(int argc, char **argv)
            o.rounds, o.round_s * 1e3);
     printf("| benchmark | ours GFLOP/s | OpenBLAS GFLOP/s | OpenBLAS time / ours (median) | quartiles |\n");
     printf("|---|---|---|---|---|\n");
-    const nnsb_spec *specs[2] = {&nnsb_spec_linear_fwd, &nnsb_spec_linear_bwd};
-    result res[2 * NNSB_MAX_SHAPES];
+    /* The forward, the backward, and with --parts its din and dweight. */
+    static const struct {
+        const char *name;
+        const nnsb_spec *spec;
+        int bwd;
+        nnsb_grads grads;
+    } kinds[] = {{"linear_fwd", &nnsb_spec_linear_fwd, 0, NNSB_GRAD_ALL},
+                 {"linear_bwd", &nnsb_spec_linear_bwd, 1, NNSB_GRAD_ALL},
+                 {"linear_bwd_din", &nnsb_spec_linear_bwd_din, 1, NNSB_GRAD_DIN},
+                 {"linear_bwd_dweight", &nnsb_spec_linear_bwd_dweight, 1, NNSB_GRAD_DWEIGHT}};
+    result res[4 * NNSB_MAX_SHAPES];
     size_t n = 0;
-    for (int bwd = 0; bwd < 2; bwd++) {
-        for (size_t s = 0; s < specs[bwd]->nshapes; s++) {
+    for (size_t k = 0; k < (o.parts ? 4u : 2u); k++) {
+        const nnsb_spec *spec = kinds[k].spec;
+        for (size_t s = 0; s < spec->nshapes; s++) {
             result *r = &res[n];
             char shape[64];
-            nnsb_shape_name(shape, sizeof shape, specs[bwd], &specs[bwd]->shapes[s]);
-            snprintf(r->name, sizeof r->name, "linear_%s/%s", bwd ? "bwd" : "fwd", shape);
+            nnsb_shape_name(shape, sizeof shape, spec, &spec->shapes[s]);
+            snprintf(r->name, sizeof r->name, "%s/%s", kinds[k].name, shape);
             if (o.filter && !strstr(r->name, o.filter)) continue;
-            if (run_pair(&o, specs[bwd], &specs[bwd]->shapes[s], bwd, r) != 0) {
+            if (run_pair(&o, spec, &spec->shapes[s], kinds[k].bwd, kinds[k].grads, r) != 0) {
                 fprintf(stderr, "nnsimd-vs-openblas: %s: out of memory\n", r->name);
                 return 1;
             }
