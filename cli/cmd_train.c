@@ -167,7 +167,7 @@ static const char tf_usage[] =
     "  --epochs N          (default 3)\n"
     "  --batch N           (default 32)\n"
     "  --lr X              peak learning rate (default 2e-3)\n"
-    "  --weight-decay X    AdamW's decoupled weight decay (default 0.01)\n"
+    "  --weight-decay X    AdamW's decoupled weight decay (default 0.1)\n"
     "  --warmup N          linear warm-up steps (default: a tenth of all steps), then\n"
     "                      cosine decay to 0 at the last step of the last epoch\n"
     "  --clip X            clip the gradient to global L2 norm X (default 1; 0: off)\n"
