@@ -14,7 +14,8 @@
  *       with 1024, and the MLP's 784 -> 512 din (C 400 KiB) 706 against
  *       754 us. (Zen 3: KC = 512 beat 256 by 5-15% at 1024^3.)
  *   MC: an MC x KC panel of A fills half of L2,
- *   NC: a KC x NC panel of B fills half of this core's share of L3,
+ *   NC: a KC x NC panel of B fills half of this core's share of the L3
+ *       it counts on (nns_cpu_info's l3_usable_bytes),
  * each rounded down to the tile and clamped to sane limits. */
 #include "nnsimd_internal.h"
 
@@ -40,7 +41,7 @@ static void derive(nns_isa isa, nns_gemm_tile t, const nns_cpu_info *c)
 {
     size_t l1 = c->l1d_bytes ? c->l1d_bytes : 32 << 10;
     size_t l2 = c->l2_bytes ? c->l2_bytes : 512 << 10;
-    size_t l3 = c->l3_bytes ? c->l3_bytes / (size_t)(c->cores > 0 ? c->cores : 1) : 2 << 20;
+    size_t l3 = c->l3_usable_bytes ? c->l3_usable_bytes / (size_t)(c->cores > 0 ? c->cores : 1) : 2 << 20;
     size_t panel = t.nr * sizeof(float); /* bytes of B per k */
     shallow[isa] = around(clamp(l1 / panel / 8 * 8, 64, 512), t, l2, l3);
     deep[isa] = around(clamp(l2 / 8 / panel / 8 * 8, 64, 1024), t, l2, l3);
