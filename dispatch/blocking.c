@@ -2,7 +2,8 @@
  * hwloc reports, computed once (BLIS's analytical model, simplified), in
  * two forms chosen by where C lives:
  *   KC, C within half of L2 (shallow): a KC x NR micro-panel of B fills
- *       L1d, so the tile's FMAs read B from L1 while A streams past;
+ *       L1d (or the part of it the ISA's tile says: half on AVX2), so the
+ *       tile's FMAs read B from L1 while A streams past;
  *   KC, C larger (deep): the micro-panel fills an eighth of L2. Each
  *       depth block loads and stores all of C once more, and a C out of
  *       L2 costs more to reload than B costs to stream from L2.
@@ -43,14 +44,14 @@ static void derive(nns_isa isa, nns_gemm_tile t, const nns_cpu_info *c)
     size_t l2 = c->l2_bytes ? c->l2_bytes : 512 << 10;
     size_t l3 = c->l3_usable_bytes ? c->l3_usable_bytes / (size_t)(c->cores > 0 ? c->cores : 1) : 2 << 20;
     size_t panel = t.nr * sizeof(float); /* bytes of B per k */
-    shallow[isa] = around(clamp(l1 / panel / 8 * 8, 64, 512), t, l2, l3);
+    shallow[isa] = around(clamp(l1 / t.l1_parts / panel / 8 * 8, 64, 512), t, l2, l3);
     deep[isa] = around(clamp(l2 / 8 / panel / 8 * 8, 64, 1024), t, l2, l3);
 }
 
 static void init(void)
 {
     const nns_cpu_info *c = nns_cpu();
-    const nns_gemm_tile generic = {8, 16};
+    const nns_gemm_tile generic = {8, 16, 1};
     l2_bytes = c->l2_bytes ? c->l2_bytes : 512 << 10;
     for (int i = 0; i < NNS_ISA_COUNT; i++) derive((nns_isa)i, generic, c);
 #if defined(__x86_64__)

@@ -13,4 +13,12 @@
  * 1.39 packed, 784 -> 512 2.19 against 1.94, N8192 128 -> 512 23.4 against
  * 22.6 ms (OpenBLAS's Haswell kernels: 1.32, 1.94-2.08, 21.1-22.5). */
 #define GEMM_A_SPAN_MAX 0
+/* The shallow blocking's B micro-panel fills half of L1d (KC 384 with a
+ * 48 KiB L1d, not 512: the 6 x 16 tile's A sliver is 24 bytes a k beside
+ * B's 64, so B and A together overfilled L1d). On intel-xeon-f06-ma7,
+ * paired rounds against OpenBLAS (Haswell): the transformer's backwards
+ * 0.98-1.02 -> 1.01-1.05, 512^3 backward 0.93 -> 0.97; its forwards
+ * 1.19-1.21 -> 1.15-1.17. (AVX-512, whose A sliver is 24 bytes a k beside
+ * B's 256, keeps all of L1d.) */
+#define GEMM_B_L1_PARTS 2
 #include "../generic/gemm.h"

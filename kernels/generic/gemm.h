@@ -402,8 +402,14 @@ static void micro_rows_b_rows(size_t kc, const float *a, size_t lda, const float
 #define B_IN_PLACE_ROWS (2 * GEMM_MR)
 #define B_IN_PLACE_DEPTH 16
 
+/* How much of L1d the shallow blocking's KC x NR micro-panel of B fills:
+ * all of it unless the ISA's linear.c says otherwise. */
+#ifndef GEMM_B_L1_PARTS
+#define GEMM_B_L1_PARTS 1
+#endif
+
 /* This ISA's tile, read by dispatch/blocking.c to size the cache blocks. */
-const nns_gemm_tile NNS_VARIANT(gemm_tile) = {GEMM_MR, GEMM_NR};
+const nns_gemm_tile NNS_VARIANT(gemm_tile) = {GEMM_MR, GEMM_NR, GEMM_B_L1_PARTS};
 
 /* Blocking of this ISA for an m x n C (dispatch/blocking.c), multiples
  * of the tile. */
