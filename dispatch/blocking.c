@@ -14,7 +14,8 @@
  *       layer (C 256 KiB, depth 8192) 6.7-7.2 ms with KC = 192, 9.8 ms
  *       with 1024, and the MLP's 784 -> 512 din (C 400 KiB) 706 against
  *       754 us. (Zen 3: KC = 512 beat 256 by 5-15% at 1024^3.)
- *   MC: an MC x KC panel of A fills half of L2,
+ *   MC: an MC x KC panel of A fills half of L2 (in the deep blocking,
+ *       the part the ISA's tile says: a quarter on AVX2),
  *   NC: a KC x NC panel of B fills half of this core's share of the L3
  *       it counts on (nns_cpu_info's l3_usable_bytes),
  * each rounded down to the tile and clamped to sane limits. */
@@ -28,12 +29,12 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static size_t clamp(size_t x, size_t lo, size_t hi) { return x < lo ? lo : x > hi ? hi : x; }
 
-/* MC and NC for a given KC. */
-static nns_gemm_blocking around(size_t kc, nns_gemm_tile t, size_t l2, size_t l3)
+/* MC and NC for a given KC, the A panel filling a_bytes of L2. */
+static nns_gemm_blocking around(size_t kc, nns_gemm_tile t, size_t a_bytes, size_t l3)
 {
     nns_gemm_blocking b;
     b.kc = kc;
-    b.mc = clamp(l2 / 2 / (kc * sizeof(float)) / t.mr * t.mr, t.mr, 1024 / t.mr * t.mr);
+    b.mc = clamp(a_bytes / (kc * sizeof(float)) / t.mr * t.mr, t.mr, 1024 / t.mr * t.mr);
     b.nc = clamp(l3 / 2 / (kc * sizeof(float)) / t.nr * t.nr, t.nr, 4096 / t.nr * t.nr);
     return b;
 }
@@ -44,14 +45,14 @@ static void derive(nns_isa isa, nns_gemm_tile t, const nns_cpu_info *c)
     size_t l2 = c->l2_bytes ? c->l2_bytes : 512 << 10;
     size_t l3 = c->l3_usable_bytes ? c->l3_usable_bytes / (size_t)(c->cores > 0 ? c->cores : 1) : 2 << 20;
     size_t panel = t.nr * sizeof(float); /* bytes of B per k */
-    shallow[isa] = around(clamp(l1 / t.l1_parts / panel / 8 * 8, 64, 512), t, l2, l3);
-    deep[isa] = around(clamp(l2 / 8 / panel / 8 * 8, 64, 1024), t, l2, l3);
+    shallow[isa] = around(clamp(l1 / t.l1_parts / panel / 8 * 8, 64, 512), t, l2 / 2, l3);
+    deep[isa] = around(clamp(l2 / 8 / panel / 8 * 8, 64, 1024), t, l2 / t.deep_a_l2_parts, l3);
 }
 
 static void init(void)
 {
     const nns_cpu_info *c = nns_cpu();
-    const nns_gemm_tile generic = {8, 16, 1};
+    const nns_gemm_tile generic = {8, 16, 1, 2};
     l2_bytes = c->l2_bytes ? c->l2_bytes : 512 << 10;
     for (int i = 0; i < NNS_ISA_COUNT; i++) derive((nns_isa)i, generic, c);
 #if defined(__x86_64__)

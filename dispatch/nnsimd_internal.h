@@ -35,7 +35,8 @@ extern const nns_kernel_table nns_table__neon;
  * blocking derived from it and the cache sizes, once (dispatch/blocking.c). */
 typedef struct nns_gemm_tile {
     size_t mr, nr;
-    size_t l1_parts; /* the shallow blocking's B micro-panel fills L1d / l1_parts */
+    size_t l1_parts;        /* the shallow blocking's B micro-panel fills L1d / l1_parts */
+    size_t deep_a_l2_parts; /* the deep blocking's A panel fills L2 / deep_a_l2_parts */
 } nns_gemm_tile;
 typedef struct nns_gemm_blocking {
     size_t mc, kc, nc; /* rows of an A panel (L2), depth, columns of a B panel (L3) */

@@ -21,4 +21,11 @@
  * 1.19-1.21 -> 1.15-1.17. (AVX-512, whose A sliver is 24 bytes a k beside
  * B's 256, keeps all of L1d.) */
 #define GEMM_B_L1_PARTS 2
+/* The deep blocking's A panel fills a quarter of L2, not half (MC 126
+ * rows, not 252, at KC 1024 with a 2 MiB L2). On intel-xeon-f06-ma7,
+ * paired rounds against OpenBLAS (Haswell), two alternations each:
+ * 2048^3 forward 0.98-1.00 -> 1.01-1.02, backward 0.95-0.96 -> 0.98-1.00;
+ * 1024^3 forward 1.00-1.04 -> 1.00-1.01, backward 0.94-0.97 -> 0.97.
+ * (AVX-512 lost at 1024^3 with a smaller panel: 1.13 -> 1.07.) */
+#define GEMM_DEEP_A_L2_PARTS 4
 #include "../generic/gemm.h"

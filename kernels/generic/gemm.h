@@ -407,9 +407,14 @@ static void micro_rows_b_rows(size_t kc, const float *a, size_t lda, const float
 #ifndef GEMM_B_L1_PARTS
 #define GEMM_B_L1_PARTS 1
 #endif
+/* How much of L2 the deep blocking's MC x KC panel of A fills: half
+ * unless the ISA's linear.c says otherwise. */
+#ifndef GEMM_DEEP_A_L2_PARTS
+#define GEMM_DEEP_A_L2_PARTS 2
+#endif
 
 /* This ISA's tile, read by dispatch/blocking.c to size the cache blocks. */
-const nns_gemm_tile NNS_VARIANT(gemm_tile) = {GEMM_MR, GEMM_NR, GEMM_B_L1_PARTS};
+const nns_gemm_tile NNS_VARIANT(gemm_tile) = {GEMM_MR, GEMM_NR, GEMM_B_L1_PARTS, GEMM_DEEP_A_L2_PARTS};
 
 /* Blocking of this ISA for an m x n C (dispatch/blocking.c), multiples
  * of the tile. */
