@@ -72,7 +72,8 @@ static void info_text(nns_isa active, nns_isa_reason why)
     print_bytes(" L1d", c->l1d_bytes);
     print_bytes(", L2", c->l2_bytes);
     print_bytes(", L3", c->l3_bytes);
-    if (c->l3_usable_bytes != c->l3_bytes) print_bytes(" (a guest: counts on", c->l3_usable_bytes), printf(")");
+    if (c->l3_usable_bytes != c->l3_bytes)
+        print_bytes(c->l3_bytes ? " (a guest: counts on" : " (none reported: assumes", c->l3_usable_bytes), printf(")");
     printf("\n");
 #if defined(__x86_64__)
     printf("features:   avx2 %s, fma %s, avx512f %s, avx512bw %s, avx512dq %s, avx512vl %s\n",

@@ -43,7 +43,7 @@ static void derive(nns_isa isa, nns_gemm_tile t, const nns_cpu_info *c)
 {
     size_t l1 = c->l1d_bytes ? c->l1d_bytes : 32 << 10;
     size_t l2 = c->l2_bytes ? c->l2_bytes : 512 << 10;
-    size_t l3 = c->l3_usable_bytes ? c->l3_usable_bytes / (size_t)(c->cores > 0 ? c->cores : 1) : 2 << 20;
+    size_t l3 = c->l3_usable_bytes / (size_t)(c->cores > 0 ? c->cores : 1);
     size_t panel = t.nr * sizeof(float); /* bytes of B per k */
     shallow[isa] = around(clamp(l1 / t.l1_parts / panel / 8 * 8, 64, 512), t, l2 / 2, l3);
     deep[isa] = around(clamp(l2 / 8 / panel / 8 * 8, 64, 1024), t, l2 / t.deep_a_l2_parts, l3);

@@ -53,9 +53,10 @@ void nns_detect_features(nns_cpu_info *info);
 /* CPU description (dispatch/cpu_describe.c): vendor, brand, family,
  * model, stepping and cpu_id. */
 void nns_describe_cpu(nns_cpu_info *info);
-/* Topology and caches from hwloc, after the features (dispatch/topology.c);
- * l3_usable_bytes at most NNS_L3_GUEST_MAX under a hypervisor. */
-#define NNS_L3_GUEST_MAX ((size_t)32 << 20)
+/* Topology and caches from hwloc, after the features (dispatch/topology.c).
+ * l3_usable_bytes is NNS_L3_TYPICAL_BYTES (one 8-core Zen CCD's L3) when
+ * hwloc reports no L3, and at most that under a hypervisor. */
+#define NNS_L3_TYPICAL_BYTES ((size_t)32 << 20)
 void nns_read_topology(nns_cpu_info *info);
 /* Builds the filesystem-safe cpu id from the description fields. */
 void nns_make_cpu_id(nns_cpu_info *info);

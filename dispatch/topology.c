@@ -22,9 +22,9 @@ void nns_read_topology(nns_cpu_info *c)
         c->l3_bytes = cache_bytes(topo, HWLOC_OBJ_L3CACHE);
     }
     hwloc_topology_destroy(topo);
-    c->l3_usable_bytes = c->l3_bytes;
+    c->l3_usable_bytes = c->l3_bytes ? c->l3_bytes : NNS_L3_TYPICAL_BYTES;
     /* A guest's L3 is its host's, shared with cores the guest does not see:
      * the 480 MiB one of a 2-core Xeon VM (intel-xeon-f06-ma7) moved 64 MiB
      * arrays at DRAM speed. Count on at most one 8-core Zen CCD's 32 MiB. */
-    if (c->hypervisor && c->l3_usable_bytes > NNS_L3_GUEST_MAX) c->l3_usable_bytes = NNS_L3_GUEST_MAX;
+    if (c->hypervisor && c->l3_usable_bytes > NNS_L3_TYPICAL_BYTES) c->l3_usable_bytes = NNS_L3_TYPICAL_BYTES;
 }

@@ -209,7 +209,7 @@ typedef struct nns_cpu_info {
     int hypervisor;
     /* The L3 this machine's cores can count on: l3_bytes, or under a
      * hypervisor at most 32 MiB (a guest sees its host's whole L3, shared
-     * with cores it cannot see); 0 if unknown. */
+     * with cores it cannot see); 32 MiB if the L3 is unknown. */
     size_t l3_usable_bytes;
 } nns_cpu_info;
 

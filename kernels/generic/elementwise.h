@@ -40,9 +40,7 @@ static inline int ew_overlap(const float *p, const float *q, size_t n)
 static inline int ew_stream(const float *out, const float *in1, const float *in2, size_t n)
 {
     if (!VF_HAS_STREAM || (uintptr_t)out % sizeof(float)) return 0;
-    size_t l3 = nns_cpu()->l3_usable_bytes;
-    if (l3 == 0) l3 = NNS_L3_GUEST_MAX; /* unknown: a typical L3 */
-    return n >= l3 / sizeof(float) && !ew_overlap(out, in1, n) && !ew_overlap(out, in2, n);
+    return n >= nns_cpu()->l3_usable_bytes / sizeof(float) && !ew_overlap(out, in1, n) && !ew_overlap(out, in2, n);
 }
 
 /* Elements before out + i is VF_STREAM_ALIGN-aligned (< VF_LANES). */

@@ -3,7 +3,8 @@
  * when our vector erfc replaced SLEEF's, their bounds stayed as they were;
  * only the derivation in their comments was restated for the new erfc's
  * own, tested error, (6 + 2k) U, which the bounds' factor 2 still covers.
- * dropout's row came with the kernel; no other row changed with it.) */
+ * dropout's row, one rounding (factor 1), was added with its kernel and
+ * derived in its own comment; no existing bound was changed then.) */
 #include "tolerance.h"
 
 #include "nnsimd.h"

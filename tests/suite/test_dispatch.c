@@ -73,6 +73,14 @@ static void test_cpu_description(void)
 #if defined(__x86_64__)
     if (nns_isa_supported(NNS_ISA_AVX512)) CU_ASSERT(nns_isa_supported(NNS_ISA_AVX2));
 #endif
+    /* The L3 counted on: the reported one, at most 32 MiB in a guest,
+     * 32 MiB when none is reported. */
+    const size_t typical = (size_t)32 << 20;
+    CU_ASSERT(c->l3_usable_bytes > 0);
+    if (c->l3_bytes) CU_ASSERT(c->l3_usable_bytes <= c->l3_bytes);
+    if (!c->l3_bytes) CU_ASSERT_EQUAL(c->l3_usable_bytes, typical);
+    if (c->hypervisor) CU_ASSERT(c->l3_usable_bytes <= typical);
+    if (!c->hypervisor && c->l3_bytes) CU_ASSERT_EQUAL(c->l3_usable_bytes, c->l3_bytes);
 }
 
 /* nns_set_isa caps the active table; an unsupported ISA changes nothing. */
