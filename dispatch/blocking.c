@@ -18,10 +18,16 @@
  *       the part the ISA's tile says: a quarter on AVX2),
  *   NC: a KC x NC panel of B fills half of this core's share of the L3
  *       it counts on (nns_cpu_info's l3_usable_bytes),
- * each rounded down to the tile and clamped to sane limits. */
+ * each rounded down to the tile and clamped to sane limits; and where
+ * B's panel is packed (kernels/generic/gemm.h): all of it ahead of the
+ * tiles when it and C fit half of L2 together, or C alone does not (the
+ * deep blocking, whose C streams from L3 anyway); otherwise each sliver
+ * just before its first tile, which then reads it from L1, rather than
+ * from L3 after the rest of the panel went by. */
 #include "nnsimd_internal.h"
 
 #include <pthread.h>
+#include <stdint.h>
 
 static nns_gemm_blocking shallow[NNS_ISA_COUNT], deep[NNS_ISA_COUNT];
 static size_t l2_bytes;
@@ -46,7 +52,9 @@ static void derive(nns_isa isa, nns_gemm_tile t, const nns_cpu_info *c)
     size_t l3 = c->l3_usable_bytes / (size_t)(c->cores > 0 ? c->cores : 1);
     size_t panel = t.nr * sizeof(float); /* bytes of B per k */
     shallow[isa] = around(clamp(l1 / t.l1_parts / panel / 8 * 8, 64, 512), t, l2 / 2, l3);
+    shallow[isa].ahead_bytes = l2 / 2;
     deep[isa] = around(clamp(l2 / 8 / panel / 8 * 8, 64, 1024), t, l2 / t.deep_a_l2_parts, l3);
+    deep[isa].ahead_bytes = SIZE_MAX;
 }
 
 static void init(void)

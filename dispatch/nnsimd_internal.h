@@ -40,6 +40,7 @@ typedef struct nns_gemm_tile {
 } nns_gemm_tile;
 typedef struct nns_gemm_blocking {
     size_t mc, kc, nc; /* rows of an A panel (L2), depth, columns of a B panel (L3) */
+    size_t ahead_bytes; /* C and a packed KC x NC panel of B within this: B packed ahead */
 } nns_gemm_blocking;
 extern const nns_gemm_tile nns_gemm_tile__avx2, nns_gemm_tile__avx512, nns_gemm_tile__neon;
 /* The blocking for a product whose C takes c_bytes (dispatch/blocking.c:
