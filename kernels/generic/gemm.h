@@ -389,13 +389,18 @@ static void micro_cols_b_rows(size_t kc, const float *a, size_t rs, size_t cs, c
     micro_in_place(kc, a, rs, cs, b, b_rs, c, NULL, ldc, rows, GEMM_NR, NULL, e);
 }
 
-/* Rows in place, B's full sliver from the caller's rows (b_rs apart): a
- * gradient of few input features (din of a 10-wide layer), whose packed B
- * would cost a sizable share of its few products (see gemm()). */
+/* Rows in place, B's full slivers read from the caller's rows (b_rs
+ * apart): a gradient of few input features (din of a 10-wide layer),
+ * whose packed B would cost a sizable share of its few products (see
+ * gemm()). One call does a row of tiles, `width` columns (whole slivers),
+ * so a tile of a few FMAs per element does not also pay a call and the
+ * setup of its row pointers. */
 static void micro_rows_b_rows(size_t kc, const float *a, size_t lda, const float *b, size_t b_rs,
-                              float *c, size_t ldc, size_t rows, const gemm_epilogue *e)
+                              float *c, size_t ldc, size_t rows, size_t width,
+                              const gemm_epilogue *e)
 {
-    micro_in_place(kc, a, lda, 1, b, b_rs, c, NULL, ldc, rows, GEMM_NR, NULL, e);
+    for (size_t j = 0; j < width; j += GEMM_NR)
+        micro_in_place(kc, a, lda, 1, b + j, b_rs, c + j, NULL, ldc, rows, GEMM_NR, NULL, e);
 }
 
 /* The largest span of A^T (kc rows of g) read in place; beyond it A^T is
@@ -513,19 +518,20 @@ static void gemm(float *c, float *pre, size_t ldc, gemm_operand a, gemm_operand 
             for (size_t ic = 0; ic < m; ic += bk->mc) {
                 size_t mc = m - ic < bk->mc ? m - ic : bk->mc;
                 if (!a_in_place && !a_by_cols) pack_a(ap, a, ic, mc, pc, kc);
-                const size_t tiles = ((nc + GEMM_NR - 1) / GEMM_NR) * ((mc + GEMM_MR - 1) / GEMM_MR);
-                for (size_t t = 0, ir = 0, jr = 0; t < tiles; t++) {
-                    size_t cols = nc - jr < GEMM_NR ? nc - jr : GEMM_NR;
+                for (size_t ir = 0, jr = 0; ir < mc && jr < nc;) {
+                    size_t cols = nc - jr < GEMM_NR ? nc - jr : GEMM_NR, width = GEMM_NR;
                     size_t rows = mc - ir < GEMM_MR ? mc - ir : GEMM_MR;
                     const float *bias = ep->bias ? ep->bias + jc + jr : NULL;
                     size_t at = (ic + ir) * ldc + jc + jr;
                     float *p = pre ? pre + at : NULL;
                     if (!b_ahead && ic == 0 && ir == 0 && jr >= packed_from)
                         pack_b(bp + jr * kc, b, pc, kc, jc + jr, cols);
-                    if (jr < packed_from && a_in_place)
+                    if (jr < packed_from && a_in_place) { /* along rows: every full sliver */
+                        width = packed_from - jr;
                         micro_rows_b_rows(kc, a.p + (ic + ir) * a.rs + pc, a.rs,
-                                          b.p + pc * b.rs + jc + jr, b.rs, c + at, ldc, rows, &e);
-                    else if (jr < packed_from)
+                                          b.p + pc * b.rs + jc + jr, b.rs, c + at, ldc, rows,
+                                          width, &e);
+                    } else if (jr < packed_from)
                         micro_cols_b_rows(kc, a.p + (ic + ir) * a.rs + pc * a.cs, a.rs, a.cs,
                                           b.p + pc * b.rs + jc + jr, b.rs, c + at, ldc, rows, &e);
                     else if (a_by_cols)
@@ -539,7 +545,7 @@ static void gemm(float *c, float *pre, size_t ldc, gemm_operand a, gemm_operand 
                                      bias, &e);
                     /* the next tile: to the right, or down */
                     if (e.along_rows) {
-                        if ((jr += GEMM_NR) >= nc) jr = 0, ir += GEMM_MR;
+                        if ((jr += width) >= nc) jr = 0, ir += GEMM_MR;
                     } else if ((ir += GEMM_MR) >= mc) {
                         ir = 0, jr += GEMM_NR;
                     }
