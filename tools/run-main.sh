@@ -89,7 +89,7 @@ fi
     [ -f "$out/vs-openblas.json" ] &&
         echo "- vs-openblas.json, vs-openblas.md: \`${OPENBLAS_CORETYPE:+OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE }build/nnsimd-vs-openblas --rounds 9 --json vs-openblas.json > vs-openblas.md\`"
     [ -f "$out/bench-pytorch.json" ] &&
-        echo "- bench-pytorch.json: \`$TORCH_PY tools/pytorch_bench/run.py --repetitions 1 --min-time $MIN_TIME --out bench-pytorch.json\`"
+        echo "- bench-pytorch.json: \`${OPENBLAS_CORETYPE:+OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE }$TORCH_PY tools/pytorch_bench/run.py --repetitions 1 --min-time $MIN_TIME --out bench-pytorch.json\`"
     echo "- mlp-1epoch.*: \`build/nnsimd train mlp --epochs 1 --threads $JOBS --log mlp-1epoch.jsonl\`"
     echo "- transformer-short.*: \`build/nnsimd train transformer --train-subset 4000 --holdout --epochs 2 --threads $JOBS --log transformer-short.jsonl\`"
     echo "- report.md: \`build/nnsimd report $out\`"
