@@ -26,6 +26,8 @@
 
 #define GEMM_NR (GEMM_NV * VF_LANES)
 
+static size_t round_up(size_t x, size_t to) { return (x + to - 1) / to * to; }
+
 /* A matrix operand: element (i, k) at p[i * rs + k * cs]. */
 typedef struct gemm_operand {
     const float *p;
@@ -114,22 +116,27 @@ static void pack_b_scalar(float *restrict dst, const float *src, size_t rs, size
 
 /* B = W^T (each column of B a row of W, contiguous in k): VF_LANES columns
  * x VF_LANES k at a time are loaded as VF_LANES vectors along k and
- * transposed in registers into VF_LANES rows of the sliver; the ragged k
- * and column edges go one element at a time. On the Xeon
- * (intel-xeon-f06-mcf) the scalar transpose was about a third of the
- * N = 128 forward (784 -> 512: 0.93 ms, 0.60 ms with packing skipped). */
+ * transposed in registers into VF_LANES rows of the sliver; a ragged last
+ * block of at least VF_LANES / 2 columns likewise, zero vectors in place
+ * of the missing ones (so its columns up to the vector's edge come out 0:
+ * the 10-wide head on AVX-512), a narrower one, and the ragged k edge, one
+ * element at a time (AVX2's 2 columns past 8: 3 % slower by transposes). On the Xeon (intel-xeon-f06-mcf) the scalar transpose
+ * was about a third of the N = 128 forward (784 -> 512: 0.93 ms, 0.60 ms
+ * with packing skipped). */
 static void pack_b_transposed(float *restrict dst, const float *src, size_t cs, size_t kc,
                               size_t cols)
 {
     size_t kv = kc / VF_LANES * VF_LANES, cv = cols / VF_LANES * VF_LANES;
+    size_t ct = cols - cv >= VF_LANES / 2 ? cols : cv; /* columns by transposes */
     for (size_t kb = 0; kb < kv; kb += VF_LANES) {
-        for (size_t c0 = 0; c0 < cv; c0 += VF_LANES) {
+        for (size_t c0 = 0; c0 < ct; c0 += VF_LANES) {
             vf r[VF_LANES];
-            for (size_t i = 0; i < VF_LANES; i++) r[i] = vf_load(src + (c0 + i) * cs + kb);
+            for (size_t i = 0; i < VF_LANES; i++)
+                r[i] = c0 + i < cols ? vf_load(src + (c0 + i) * cs + kb) : vf_set1(0.0f);
             vf_transpose(r);
             for (size_t i = 0; i < VF_LANES; i++) vf_store(dst + (kb + i) * GEMM_NR + c0, r[i]);
         }
-        pack_b_scalar(dst, src, 1, cs, kb, kb + VF_LANES, cv, cols);
+        pack_b_scalar(dst, src, 1, cs, kb, kb + VF_LANES, ct, cols);
     }
     pack_b_scalar(dst, src, 1, cs, kv, kc, 0, cols);
 }
@@ -171,8 +178,11 @@ static void pack_b(float *restrict dst, gemm_operand b, size_t k0, size_t kc, si
         } else {
             pack_b_scalar(dst, src, b.rs, b.cs, 0, kc, 0, cols);
         }
-        for (size_t k = 0; cols < GEMM_NR && k < kc; k++)
-            memset(dst + k * GEMM_NR + cols, 0, (GEMM_NR - cols) * sizeof *dst);
+        /* zeros to the last vector the microkernel reads (micro_dispatch:
+         * as many as cover the columns) */
+        size_t edge = round_up(cols, VF_LANES);
+        for (size_t k = 0; cols < edge && k < kc; k++)
+            memset(dst + k * GEMM_NR + cols, 0, (edge - cols) * sizeof *dst);
         dst += kc * GEMM_NR;
     }
 }
@@ -444,7 +454,17 @@ static const nns_gemm_blocking *blocking(size_t m, size_t n)
     return nns_gemm_blocking_for(NNS_ISA_ENUM, m * n * sizeof(float));
 }
 
-static size_t round_up(size_t x, size_t to) { return (x + to - 1) / to * to; }
+
+/* The deepest depth block for a C of n columns: KC, or a multiple of it
+ * for a B narrower than a sliver, of which the microkernel reads only the
+ * vectors that cover the columns (micro_dispatch), so that many more k
+ * fit the same lines of L1 and C is loaded and stored fewer times. The
+ * 512 -> 10 head's forward: one block of 512, not three of 171. */
+static size_t depth_max(const nns_gemm_blocking *bk, size_t n)
+{
+    size_t read = n >= GEMM_NR ? GEMM_NR : n > VF_LANES ? round_up(n, VF_LANES) : VF_LANES;
+    return bk->kc * (GEMM_NR / read);
+}
 
 /* Floats of packing space: an MC x KC panel of A and a KC x NC panel of B. */
 static size_t pack_floats(size_t m, size_t n, size_t k)
@@ -452,7 +472,7 @@ static size_t pack_floats(size_t m, size_t n, size_t k)
     const nns_gemm_blocking *bk = blocking(m, n);
     size_t mc = m < bk->mc ? round_up(m, GEMM_MR) : bk->mc;
     size_t nc = n < bk->nc ? round_up(n, GEMM_NR) : bk->nc;
-    size_t kc = k < bk->kc ? k : bk->kc;
+    size_t kc = k < depth_max(bk, n) ? k : depth_max(bk, n);
     return mc * kc + kc * nc;
 }
 
@@ -466,7 +486,7 @@ static void gemm(float *c, float *pre, size_t ldc, gemm_operand a, gemm_operand 
         /* Depth blocks of equal size (784 = 4 x 196, not 4 x 192 + 16: a
          * thin last block pays C's load and store for few products). They
          * depend on k alone, so every element still sums in one order. */
-        size_t blocks = (k + bk->kc - 1) / bk->kc, kcb = (k + blocks - 1) / blocks;
+        size_t kmax = depth_max(bk, n), blocks = (k + kmax - 1) / kmax, kcb = (k + blocks - 1) / blocks;
         for (size_t pc = 0; pc < k; pc += kcb) {
             size_t kc = k - pc < kcb ? k - pc : kcb;
             size_t b_floats = kc * round_up(nc, GEMM_NR);
