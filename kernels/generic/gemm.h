@@ -5,8 +5,10 @@
  *
  * The structure is BLIS's: C (m x n) += A (m x k) . B (k x n) in blocks of
  * NC columns (B panel in L3), KC depth (B micro-panels in L1), MC rows (A
- * panel in L2). B is always copied into zero-padded, tile-ordered slivers
- * so the microkernel streams it contiguously; A is read in place where its
+ * panel in L2). B is copied into tile-ordered slivers, zero-padded to the
+ * last vector the microkernel reads, so it streams them contiguously (but
+ * for small depths and few-row products, whose full slivers are read from
+ * B's own rows: see gemm()); A is read in place where its
  * rows (or, for dweight's g^T, its columns) allow it and packed likewise
  * otherwise (see gemm()). Edge tiles run the same microkernel, a narrow
  * sliver with fewer vectors. Every element of C is one FMA chain over k
