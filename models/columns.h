@@ -19,4 +19,14 @@ static inline void nns_columns_scatter(float *m, const float *dense, size_t n, s
     for (size_t r = 0; r < n; r++) memcpy(m + r * ld + lo, dense + r * cnt, cnt * sizeof(float));
 }
 
+/* The columns [lo, lo + cnt) of m as a dense n x cnt matrix: m itself when
+ * they are all of its columns, else their copy in `scratch`. */
+static inline const float *nns_columns_dense(float *scratch, const float *m, size_t n, size_t ld,
+                                             size_t lo, size_t cnt)
+{
+    if (cnt == ld) return m;
+    nns_columns_gather(scratch, m, n, ld, lo, cnt);
+    return scratch;
+}
+
 #endif

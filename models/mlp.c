@@ -221,25 +221,18 @@ nns_status nns_mlp_forward(nns_mlp *m, const float *input, size_t n)
 }
 
 /* dweight and dbias of layer l for the features [lo, hi), zeroed first
- * (the kernel adds), and din (n x c, zeroed by the caller) when given: a
- * lone thread does the whole layer in one call, which forms g = dout *
- * act'(pre) once. A slice of the features copies those columns of dout
- * (and pre) so the kernel sees dense matrices. */
-static nns_status layer_param_grads(nns_mlp *m, size_t l, size_t n, size_t lo, size_t hi, float *din,
-                                    int t)
+ * (the kernel adds): those columns of dout (and pre) as dense matrices,
+ * copied unless they are all of them. */
+static nns_status layer_param_grads(nns_mlp *m, size_t l, size_t n, size_t lo, size_t hi, int t)
 {
     size_t c = m->cfg.dims[l], oc = m->cfg.dims[l + 1], cnt = hi - lo;
     nns_act act = layer_act(m, l);
-    const float *dout = m->dx[l + 1], *pre = act ? m->pre[l] : NULL;
+    const float *dout = nns_columns_dense(m->gcols[t], m->dx[l + 1], n, oc, lo, cnt);
+    const float *pre =
+        act ? nns_columns_dense(m->gcols[t] + n * cnt, m->pre[l], n, oc, lo, cnt) : NULL;
     memset(m->grads + m->w_off[l] + lo * c, 0, cnt * c * sizeof(float));
     memset(m->grads + m->b_off[l] + lo, 0, cnt * sizeof(float));
-    if (cnt < oc) {
-        float *dcols = m->gcols[t], *pcols = dcols + n * cnt;
-        nns_columns_gather(dcols, dout, n, oc, lo, cnt);
-        if (act) nns_columns_gather(pcols, pre, n, oc, lo, cnt);
-        dout = dcols, pre = act ? pcols : NULL;
-    }
-    return nns_linear_bwd(din, m->grads + m->w_off[l] + lo * c, m->grads + m->b_off[l] + lo, dout,
+    return nns_linear_bwd(NULL, m->grads + m->w_off[l] + lo * c, m->grads + m->b_off[l] + lo, dout,
                           pre, m->x[l], m->params + m->w_off[l] + lo * c, n, c, cnt, act, m->ws[t]);
 }
 
@@ -264,16 +257,16 @@ nns_status nns_mlp_forward_backward(nns_mlp *m, const float *input, const int32_
             int t = omp_get_thread_num(), nt = omp_get_num_threads();
             size_t lo, hi;
             nns_status s = NNS_OK;
-            /* din over rows, zeroed first; the first layer needs none */
-            share(n, t, nt, &lo, &hi);
-            if (l > 0) memset(m->dx[l] + lo * c, 0, (hi - lo) * c * sizeof(float));
-            if (l > 0 && nt > 1 && hi > lo)
-                s = nns_linear_bwd(m->dx[l] + lo * c, NULL, NULL, m->dx[l + 1] + lo * oc,
-                                   act ? m->pre[l] + lo * oc : NULL, m->x[l] + lo * c,
-                                   m->params + m->w_off[l], hi - lo, c, oc, act, m->ws[t]);
-            float *din = l > 0 && nt == 1 ? m->dx[l] : NULL;
+            if (l > 0) { /* din over rows, zeroed first; the first layer needs none */
+                share(n, t, nt, &lo, &hi);
+                memset(m->dx[l] + lo * c, 0, (hi - lo) * c * sizeof(float));
+                if (hi > lo)
+                    s = nns_linear_bwd(m->dx[l] + lo * c, NULL, NULL, m->dx[l + 1] + lo * oc,
+                                       act ? m->pre[l] + lo * oc : NULL, m->x[l] + lo * c,
+                                       m->params + m->w_off[l], hi - lo, c, oc, act, m->ws[t]);
+            }
             share(oc, t, nt, &lo, &hi);
-            if (s == NNS_OK && hi > lo) s = layer_param_grads(m, l, n, lo, hi, din, t);
+            if (s == NNS_OK && hi > lo) s = layer_param_grads(m, l, n, lo, hi, t);
             if (s != NNS_OK) {
 #pragma omp critical
                 status = s;

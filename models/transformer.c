@@ -340,12 +340,7 @@ static void linear_backward(nns_transformer *m, int t, int nt, float *din, float
     share(oc, t, nt, &lo, &hi);
     size_t cnt = hi - lo;
     if (cnt > 0) {
-        const float *cols = g;
-        if (cnt < oc) {
-            float *dst = m->gcols[t];
-            nns_columns_gather(dst, g, n, oc, lo, cnt);
-            cols = dst;
-        }
+        const float *cols = nns_columns_dense(m->gcols[t], g, n, oc, lo, cnt);
         note(st, nns_linear_bwd(NULL, dw + lo * c, db + lo, cols, NULL, in, w + lo * c, n, c, cnt,
                                 NNS_ACT_NONE, m->ws[t]));
     }

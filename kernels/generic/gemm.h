@@ -68,10 +68,11 @@ static inline void pack_a_column(float *restrict d, const float *src, size_t row
  * One k across all slivers (what this did before) writes 24 bytes to each
  * of mc / MR lines kc x MR x 4 bytes apart (12 KiB at AVX-512's deep
  * KC of 512, a multiple of 4 KiB): all in one L1 set, so every line went
- * back to L2 between its k's. On the Zen 5 (amd-oxide-f1a-m02), AVX-512, paired rounds
- * against OpenBLAS's Cooperlake kernels: dweight 512^3 0.79 -> 1.02,
- * 1024^3 0.90 -> 1.03, 2048^3 0.92 -> 1.02 (8 rows at a time: the same
- * within noise; 32: 0.96-0.99). Otherwise element by element. */
+ * back to L2 between its k's. On the Zen 5 (amd-oxide-f1a-m02), AVX-512,
+ * paired rounds against OpenBLAS's Cooperlake kernels: dweight 512^3
+ * 0.79 -> 1.02, 1024^3 0.90 -> 1.03, 2048^3 0.92 -> 1.02 (8 rows at a
+ * time: the same within noise; 32: 0.96-0.99). Otherwise element by
+ * element. */
 #define PACK_A_DEPTH 16
 static void pack_a(float *restrict dst, gemm_operand a, size_t i0, size_t mc, size_t k0, size_t kc)
 {
@@ -122,9 +123,10 @@ static void pack_b_scalar(float *restrict dst, const float *src, size_t rs, size
  * block of at least VF_LANES / 2 columns likewise, zero vectors in place
  * of the missing ones (so its columns up to the vector's edge come out 0:
  * the 10-wide head on AVX-512), a narrower one, and the ragged k edge, one
- * element at a time (AVX2's 2 columns past 8: 3 % slower by transposes). On the Xeon (intel-xeon-f06-mcf) the scalar transpose
- * was about a third of the N = 128 forward (784 -> 512: 0.93 ms, 0.60 ms
- * with packing skipped). */
+ * element at a time (AVX2's 2 columns past 8: 3 % slower by transposes).
+ * On the Xeon (intel-xeon-f06-mcf) the scalar transpose was about a third
+ * of the N = 128 forward (784 -> 512: 0.93 ms, 0.60 ms with packing
+ * skipped). */
 static void pack_b_transposed(float *restrict dst, const float *src, size_t cs, size_t kc,
                               size_t cols)
 {
@@ -456,7 +458,6 @@ static const nns_gemm_blocking *blocking(size_t m, size_t n)
     return nns_gemm_blocking_for(NNS_ISA_ENUM, m * n * sizeof(float));
 }
 
-
 /* The deepest depth block for a C of n columns: KC, or a multiple of it
  * for a B narrower than a sliver, of which the microkernel reads only the
  * vectors that cover the columns (micro_dispatch), so that many more k
@@ -474,7 +475,7 @@ static size_t pack_floats(size_t m, size_t n, size_t k)
     const nns_gemm_blocking *bk = blocking(m, n);
     size_t mc = m < bk->mc ? round_up(m, GEMM_MR) : bk->mc;
     size_t nc = n < bk->nc ? round_up(n, GEMM_NR) : bk->nc;
-    size_t kc = k < depth_max(bk, n) ? k : depth_max(bk, n);
+    size_t kmax = depth_max(bk, n), kc = k < kmax ? k : kmax;
     return mc * kc + kc * nc;
 }
 
@@ -488,7 +489,8 @@ static void gemm(float *c, float *pre, size_t ldc, gemm_operand a, gemm_operand 
         /* Depth blocks of equal size (784 = 4 x 196, not 4 x 192 + 16: a
          * thin last block pays C's load and store for few products). They
          * depend on k alone, so every element still sums in one order. */
-        size_t kmax = depth_max(bk, n), blocks = (k + kmax - 1) / kmax, kcb = (k + blocks - 1) / blocks;
+        size_t kmax = depth_max(bk, n), blocks = (k + kmax - 1) / kmax;
+        size_t kcb = (k + blocks - 1) / blocks;
         for (size_t pc = 0; pc < k; pc += kcb) {
             size_t kc = k - pc < kcb ? k - pc : kcb;
             size_t b_floats = kc * round_up(nc, GEMM_NR);

@@ -242,6 +242,10 @@ static size_t lin_shapes(const chk_ctx *c, lin_shape *s)
     s[m++] = (lin_shape){37, 129, 70, -1};
     s[m++] = (lin_shape){300, 33, 65, -1};
     s[m++] = (lin_shape){1031, 9, 5, -1};
+    /* a C well within half of L2 beside a B panel far past it, whose
+     * slivers are then packed as the tiles reach them (dispatch/blocking.c,
+     * ahead_bytes), over two column blocks (NC <= 4096) */
+    s[m++] = (lin_shape){7, 300, 4100, -1};
     if (m + 11 > MAX_SHAPES) return m;
     /* the full sweep (it reaches 65539; the light one stops at 1000):
      * several blocks at once */
