@@ -72,9 +72,11 @@ static inline void pack_a_column(float *restrict d, const float *src, size_t row
  * paired rounds against OpenBLAS's Cooperlake kernels: dweight 512^3
  * 0.79 -> 1.02, 1024^3 0.90 -> 1.03, 2048^3 0.92 -> 1.02 (8 rows at a
  * time: the same within noise; 32: 0.96-0.99). Otherwise element by
- * element. */
+ * element. Never inlined into gemm(), so a profile names it
+ * (tools/profile_linear.py); it runs once per block of A. */
 #define PACK_A_DEPTH 16
-static void pack_a(float *restrict dst, gemm_operand a, size_t i0, size_t mc, size_t k0, size_t kc)
+static __attribute__((noinline)) void pack_a(float *restrict dst, gemm_operand a, size_t i0,
+                                             size_t mc, size_t k0, size_t kc)
 {
     if (a.rs == 1) {
         for (size_t kb = 0; kb < kc; kb += PACK_A_DEPTH) {
