@@ -7,8 +7,9 @@
  * NC columns (B panel in L3), KC depth (B micro-panels in L1), MC rows (A
  * panel in L2). B is copied into tile-ordered slivers, zero-padded to the
  * last vector the microkernel reads, so it streams them contiguously (but
- * for small depths and few-row products, whose full slivers are read from
- * B's own rows: see gemm()); A is read in place where its
+ * for small depths, few-row products and rows an odd number of cache
+ * lines apart, whose full slivers are read from B's own rows: see
+ * gemm()); A is read in place where its
  * rows (or, for dweight's g^T, its columns) allow it and packed likewise
  * otherwise (see gemm()). Edge tiles run the same microkernel, a narrow
  * sliver with fewer vectors. Every element of C is one FMA chain over k
@@ -374,6 +375,16 @@ static void micro_packed(size_t kc, const float *a, const float *b, float *c, fl
     micro_dispatch(kc, ar, GEMM_MR, b, GEMM_NR, c, pre, ldc, rows, cols, bias, e);
 }
 
+/* A from a packed sliver, B's full sliver read from the caller's rows
+ * (b_rs apart; see gemm()). */
+static void micro_packed_b_rows(size_t kc, const float *a, const float *b, size_t b_rs, float *c,
+                                size_t ldc, size_t rows, const gemm_epilogue *e)
+{
+    const float *ar[GEMM_MR];
+    for (size_t r = 0; r < GEMM_MR; r++) ar[r] = a + r;
+    micro_dispatch(kc, ar, GEMM_MR, b, b_rs, c, NULL, ldc, rows, GEMM_NR, NULL, e);
+}
+
 /* A read in place: row r of the tile at a + r * rs, its k-th element
  * k * cs further; rows past the tile's valid ones repeat the last valid
  * row. Inlined into each caller, so constant strides stay constants. */
@@ -525,9 +536,25 @@ static void gemm(float *c, float *pre, size_t ldc, gemm_operand a, gemm_operand 
              * stay within L1's ways: OpenBLAS's time over ours for the
              * head's backward went from 0.96-0.98 to 0.98-1.00 (paired
              * rounds, intel-xeon-f06-ma7). */
+            /* And so it is, however A is read, at any depth when B's rows
+             * are an odd number of cache lines apart (the 784 -> 512
+             * layer's din, W's rows, and dweight, the input's rows: 49
+             * lines apart): a sliver's consecutive rows then fall in
+             * distinct L1 sets, so its kc rows stay in L1 while the tiles
+             * walk down C's columns, as a packed sliver would, and the
+             * packing is saved. On the Zen 5 (amd-oxide-f1a-m02), paired
+             * rounds against OpenBLAS, two alternations each: din
+             * 0.98-0.99 -> 1.02 (AVX2, Haswell kernels), 0.96-0.97 ->
+             * 1.01-1.02 (AVX-512, Cooperlake); dweight 0.97-0.98 ->
+             * 1.00-1.01 (AVX2, which packs g^T), AVX-512 (g^T in place)
+             * within noise. (Rows a power of two of lines apart share a
+             * few sets: the 512 -> 512 layer's 32 lines are packed.) */
+            size_t b_lines = b.rs * sizeof(float) / 64;
+            int b_rows_spread =
+                kc > B_IN_PLACE_DEPTH && b.rs * sizeof(float) % 64 == 0 && b_lines % 2 == 1;
             int b_in_place = b.cs == 1 && !pre && !ep->bias &&
                              (((a_by_cols || a_in_place) && m <= B_IN_PLACE_ROWS) ||
-                              (a_in_place && kc <= B_IN_PLACE_DEPTH));
+                              (a_in_place && kc <= B_IN_PLACE_DEPTH) || b_rows_spread);
             size_t packed_from = b_in_place ? nc / GEMM_NR * GEMM_NR : 0;
             gemm_epilogue e = *ep;
             e.first = pc == 0;
@@ -540,7 +567,7 @@ static void gemm(float *c, float *pre, size_t ldc, gemm_operand a, gemm_operand 
              * backward went from 0.98-0.99 to 1.02 of OpenBLAS's time
              * (paired rounds, intel-xeon-f06-ma7). The order of the tiles
              * changes no bit. */
-            e.along_rows = b_in_place && a_in_place;
+            e.along_rows = b_in_place && a_in_place && !b_rows_spread;
             /* B's packed slivers: all ahead of the tiles, or each as the
              * tiles reach it (dispatch/blocking.c). On the Zen 5
              * (amd-oxide-f1a-m02), AVX2, paired rounds against OpenBLAS
@@ -561,12 +588,15 @@ static void gemm(float *c, float *pre, size_t ldc, gemm_operand a, gemm_operand 
                     float *p = pre ? pre + at : NULL;
                     if (!b_ahead && ic == 0 && ir == 0 && jr >= packed_from)
                         pack_b(bp + jr * kc, b, pc, kc, jc + jr, cols);
-                    if (jr < packed_from && a_in_place) { /* along rows: every full sliver */
-                        width = packed_from - jr;
+                    if (jr < packed_from && a_in_place) { /* along rows, every full sliver; or one */
+                        width = e.along_rows ? packed_from - jr : GEMM_NR;
                         micro_rows_b_rows(kc, a.p + (ic + ir) * a.rs + pc, a.rs,
                                           b.p + pc * b.rs + jc + jr, b.rs, c + at, ldc, rows,
                                           width, &e);
-                    } else if (jr < packed_from)
+                    } else if (jr < packed_from && !a_by_cols)
+                        micro_packed_b_rows(kc, ap + ir * kc, b.p + pc * b.rs + jc + jr, b.rs, c + at,
+                                            ldc, rows, &e);
+                    else if (jr < packed_from)
                         micro_cols_b_rows(kc, a.p + (ic + ir) * a.rs + pc * a.cs, a.rs, a.cs,
                                           b.p + pc * b.rs + jc + jr, b.rs, c + at, ldc, rows, &e);
                     else if (a_by_cols)

@@ -246,6 +246,12 @@ static size_t lin_shapes(const chk_ctx *c, lin_shape *s)
      * slivers are then packed as the tiles reach them (dispatch/blocking.c,
      * ahead_bytes), over two column blocks (NC <= 4096) */
     s[m++] = (lin_shape){7, 300, 4100, -1};
+    /* din and dweight reading B in place (W's rows, the input's rows) 49
+     * cache lines apart (gemm.h: an odd number), at depths past
+     * B_IN_PLACE_DEPTH, with AVX-512's ragged last sliver packed; twice,
+     * as each shape leaves out one gradient in turn (si % 4) */
+    s[m++] = (lin_shape){40, 784, 40, -1};
+    s[m++] = (lin_shape){41, 784, 40, -1};
     if (m + 11 > MAX_SHAPES) return m;
     /* the full sweep (it reaches 65539; the light one stops at 1000):
      * several blocks at once */
