@@ -47,6 +47,10 @@ typedef struct nnsb_spec {
 /* The linear backward's din and dweight products alone (bench_linear.c),
  * timed apart by nnsimd-vs-openblas --parts. */
 extern const nnsb_spec nnsb_spec_linear_bwd_din, nnsb_spec_linear_bwd_dweight;
+/* The linear layer's fused activation epilogues and the same work
+ * unfused (bench_linear.c), registered beside the kernels. */
+extern const nnsb_spec nnsb_spec_linear_act_fwd, nnsb_spec_linear_act_fwd_unfused,
+    nnsb_spec_linear_act_bwd, nnsb_spec_linear_act_bwd_unfused;
 
 /* The scalar rows of shapes above this many flops per call are error rows
  * (the reference runs at a few GFLOP/s: 1024^3 would take a second a call). */

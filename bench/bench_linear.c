@@ -14,7 +14,9 @@
  * order: the MLP's, the transformer's qkv and MLP-down, then square 256.
  *
  * The activation is NONE (the GEMM itself; an epilogue adds O(n*oc) to
- * O(n*c*oc) work). Inputs are uniform in [-1, 1] from fixed seeds.
+ * O(n*c*oc) work), but for linear_act_{fwd,bwd}[_unfused], the fused
+ * epilogues against the same work unfused (below). Inputs are uniform
+ * in [-1, 1] from fixed seeds (pre-activations in [-4, 4]).
  *
  * flops (nominal, multiply and add = 2): forward 2 n c oc; backward
  * 4 n c oc (din and dweight, 2 n c oc each; dbias's n*oc adds are
@@ -39,8 +41,10 @@ static const nns_isa all_isas[] = {NNS_ISA_SCALAR, NNS_ISA_AVX2, NNS_ISA_AVX512,
 
 typedef struct lin_ctx {
     float *in, *w, *b, *out, *dout, *din, *dw, *db;
+    float *pre, *dpre; /* the epilogue benchmarks' pre-activation and its gradient */
     void *ws;
     size_t n, c, oc;
+    nns_act act;
 } lin_ctx;
 
 static void lin_teardown(void *p)
@@ -49,18 +53,18 @@ static void lin_teardown(void *p)
     if (!x) return;
     free(x->in), free(x->w), free(x->b), free(x->out);
     free(x->dout), free(x->din), free(x->dw), free(x->db);
-    free(x->ws);
+    free(x->pre), free(x->dpre), free(x->ws);
     free(x);
 }
 
 /* The largest workspace any ISA's variant of this direction asks for. */
-static size_t max_workspace(int bwd, size_t n, size_t c, size_t oc)
+static size_t max_workspace(int bwd, size_t n, size_t c, size_t oc, nns_act act)
 {
     size_t most = 0;
     for (size_t i = 0; i < sizeof all_isas / sizeof all_isas[0]; i++) {
         const nns_kernel_table *t = nns_kernels_for(all_isas[i]);
         nns_linear_ws_fn *f = !t ? NULL : bwd ? t->linear_bwd_workspace_size : t->linear_fwd_workspace_size;
-        size_t s = f ? f(n, c, oc, NNS_ACT_NONE) : 0;
+        size_t s = f ? f(n, c, oc, act) : 0;
         if (s > most) most = s;
     }
     return most;
@@ -77,7 +81,7 @@ static void *lin_setup(const nnsb_shape *s, int bwd)
 {
     lin_ctx *x = calloc(1, sizeof *x);
     if (!x) return NULL;
-    x->n = s->d[0], x->c = s->d[1], x->oc = s->d[2];
+    x->n = s->d[0], x->c = s->d[1], x->oc = s->d[2], x->act = (nns_act)s->d[3];
     size_t nc = x->n * x->c, oc = x->oc * x->c, no = x->n * x->oc;
     x->in = floats(nc, -1, 1, 1);
     x->w = floats(oc, -1, 1, 2);
@@ -93,7 +97,12 @@ static void *lin_setup(const nnsb_shape *s, int bwd)
         x->out = floats(no, -1, 1, 8);
         ok = ok && x->out;
     }
-    size_t ws = max_workspace(bwd, x->n, x->c, x->oc);
+    if (x->act != NNS_ACT_NONE) {
+        x->pre = floats(no, -4, 4, 9);
+        x->dpre = bwd ? floats(no, -1, 1, 10) : NULL;
+        ok = ok && x->pre && (x->dpre || !bwd);
+    }
+    size_t ws = max_workspace(bwd, x->n, x->c, x->oc, x->act);
     if (ws) {
         x->ws = nnsb_alloc_floats((ws + sizeof(float) - 1) / sizeof(float));
         if (x->ws) memset(x->ws, 0, ws);
@@ -135,6 +144,51 @@ static void call_bwd_dweight(void *p, const nns_kernel_table *t)
     t->linear_bwd(NULL, x->dw, NULL, x->dout, NULL, x->in, x->w, x->n, x->c, x->oc, NNS_ACT_NONE, x->ws);
 }
 
+/* The fused epilogues against the same work unfused, on the models'
+ * activated layers (A: the nns_act, 1 ReLU, 2 GELU). Fused: one
+ * linear_fwd applying the activation to the tile before it is stored
+ * (the pre-activation saved), one linear_bwd folding act'(pre) into
+ * the gradient it forms. Unfused: linear_fwd into pre, then the
+ * activation's kernel into out; the activation's backward into dpre
+ * (zeroed first: backward kernels add), then linear_bwd without one.
+ * Both give the same numbers. */
+static void act_fwd(const nns_kernel_table *t, nns_act act, float *out, const float *in, size_t n)
+{
+    if (act == NNS_ACT_RELU) t->relu_fwd(out, in, n);
+    else t->gelu_fwd(out, in, n);
+}
+
+static void call_act_fwd(void *p, const nns_kernel_table *t)
+{
+    lin_ctx *x = p;
+    t->linear_fwd(x->out, x->pre, x->in, x->w, x->b, x->n, x->c, x->oc, x->act, x->ws);
+}
+
+static void call_act_fwd_unfused(void *p, const nns_kernel_table *t)
+{
+    lin_ctx *x = p;
+    t->linear_fwd(x->pre, NULL, x->in, x->w, x->b, x->n, x->c, x->oc, NNS_ACT_NONE, x->ws);
+    act_fwd(t, x->act, x->out, x->pre, x->n * x->oc);
+}
+
+static void call_act_bwd(void *p, const nns_kernel_table *t)
+{
+    lin_ctx *x = p;
+    t->linear_bwd(x->din, x->dw, x->db, x->dout, x->pre, x->in, x->w, x->n, x->c, x->oc, x->act,
+                  x->ws);
+}
+
+static void call_act_bwd_unfused(void *p, const nns_kernel_table *t)
+{
+    lin_ctx *x = p;
+    size_t no = x->n * x->oc;
+    memset(x->dpre, 0, no * sizeof *x->dpre);
+    if (x->act == NNS_ACT_RELU) t->relu_bwd(x->dpre, x->dout, x->pre, no);
+    else t->gelu_bwd(x->dpre, x->dout, x->pre, no);
+    t->linear_bwd(x->din, x->dw, x->db, x->dpre, NULL, x->in, x->w, x->n, x->c, x->oc,
+                  NNS_ACT_NONE, x->ws);
+}
+
 static double mnk(const nnsb_shape *s) { return (double)s->d[0] * (double)s->d[1] * (double)s->d[2]; }
 static double flops_fwd(const nnsb_shape *s) { return 2 * mnk(s); }
 static double flops_bwd(const nnsb_shape *s) { return 4 * mnk(s); }
@@ -162,3 +216,17 @@ const nnsb_spec nnsb_spec_linear_bwd_din = {"NCO", LIN_SHAPES, setup_bwd, call_b
                                             lin_teardown, flops_fwd, bytes_bwd, NULL};
 const nnsb_spec nnsb_spec_linear_bwd_dweight = {"NCO", LIN_SHAPES, setup_bwd, call_bwd_dweight,
                                                 lin_teardown, flops_fwd, bytes_bwd, NULL};
+
+/* The MLP's two ReLU layers and the transformer's GELU MLP-up layer. */
+#define ACT_SHAPES 3, {{{128, 784, 512, NNS_ACT_RELU}}, {{128, 512, 512, NNS_ACT_RELU}}, \
+                       {{8192, 128, 512, NNS_ACT_GELU}}}
+const nnsb_spec nnsb_spec_linear_act_fwd = {"NCOA", ACT_SHAPES, setup_fwd, call_act_fwd,
+                                            lin_teardown, flops_fwd, bytes_fwd, NULL};
+const nnsb_spec nnsb_spec_linear_act_fwd_unfused = {"NCOA", ACT_SHAPES, setup_fwd,
+                                                    call_act_fwd_unfused, lin_teardown, flops_fwd,
+                                                    bytes_fwd, NULL};
+const nnsb_spec nnsb_spec_linear_act_bwd = {"NCOA", ACT_SHAPES, setup_bwd, call_act_bwd,
+                                            lin_teardown, flops_bwd, bytes_bwd, NULL};
+const nnsb_spec nnsb_spec_linear_act_bwd_unfused = {"NCOA", ACT_SHAPES, setup_bwd,
+                                                    call_act_bwd_unfused, lin_teardown, flops_bwd,
+                                                    bytes_bwd, NULL};

@@ -103,29 +103,39 @@ static void run_case(nnsb_state *st, const void *arg)
         nnsb_set_items_processed(st, (int64_t)(c->spec->items(c->shape) * (double)nnsb_iterations(st)));
 }
 
-static bench_case cases[NNS_KERNEL_COUNT * N_BENCH_ISAS * NNSB_MAX_SHAPES];
+/* What is registered: every kernel of the list, then the linear layer's
+ * epilogues fused and unfused (they need the kernel named here). */
+typedef struct bench_entry {
+    const char *name;
+    size_t kernel;
+    const nnsb_spec *spec;
+} bench_entry;
 
-static void register_all(void)
-{
-    static const struct {
-        const char *name;
-        size_t kernel;
-        const nnsb_spec *spec;
-    } kernels[] = {
+static const bench_entry entries[] = {
 #define NNS_KERNEL(name, type) {#name, NNS_K_##name, &nnsb_spec_##name},
 #include "nnsimd_kernels.def"
 #undef NNS_KERNEL
-    };
+    {"linear_act_fwd", NNS_K_linear_fwd, &nnsb_spec_linear_act_fwd},
+    {"linear_act_fwd_unfused", NNS_K_linear_fwd, &nnsb_spec_linear_act_fwd_unfused},
+    {"linear_act_bwd", NNS_K_linear_bwd, &nnsb_spec_linear_act_bwd},
+    {"linear_act_bwd_unfused", NNS_K_linear_bwd, &nnsb_spec_linear_act_bwd_unfused},
+};
+#define N_ENTRIES (sizeof entries / sizeof entries[0])
+
+static bench_case cases[N_ENTRIES * N_BENCH_ISAS * NNSB_MAX_SHAPES];
+
+static void register_all(void)
+{
     size_t nc = 0;
-    for (size_t k = 0; k < sizeof kernels / sizeof kernels[0]; k++) {
-        const nnsb_spec *spec = kernels[k].spec;
+    for (size_t k = 0; k < N_ENTRIES; k++) {
+        const nnsb_spec *spec = entries[k].spec;
         for (size_t i = 0; i < N_BENCH_ISAS; i++) {
             for (size_t s = 0; s < spec->nshapes && s < NNSB_MAX_SHAPES; s++) {
                 bench_case *c = &cases[nc++];
-                *c = (bench_case){spec, kernels[k].kernel, bench_isas[i], &spec->shapes[s]};
+                *c = (bench_case){spec, entries[k].kernel, bench_isas[i], &spec->shapes[s]};
                 char shape[96], name[192];
                 nnsb_shape_name(shape, sizeof shape, spec, c->shape);
-                snprintf(name, sizeof name, "%s/%s/%s", kernels[k].name, nns_isa_name(c->isa), shape);
+                snprintf(name, sizeof name, "%s/%s/%s", entries[k].name, nns_isa_name(c->isa), shape);
                 nnsb_register(name, run_case, c);
             }
         }

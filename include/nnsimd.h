@@ -91,7 +91,7 @@ typedef void nns_unary_fwd_fn(float *out, const float *in, size_t n);
 /* din[i] += dout[i] * f'(in[i]) for i < n. din may equal dout. */
 typedef void nns_unary_bwd_fn(float *din, const float *dout, const float *in, size_t n);
 
-/* The activation a linear layer applies to its output (fused epilogue). */
+/* The activation a linear layer applies to its output, inside the call. */
 typedef enum nns_act {
     NNS_ACT_NONE = 0,
     NNS_ACT_RELU = 1,

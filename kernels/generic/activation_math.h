@@ -60,4 +60,43 @@ static inline vf gelu_tanh_deriv(vf x)
     return vf_fma(vf_mul(xc, vf_mul(e, vf_mul(a, a))), dw, s);
 }
 
+/* The gradient through each activation: dout * act'(x). ReLU's is a
+ * select, so dout's NaN/Inf stay masked where x <= 0. */
+static inline vf relu_grad(vf d, vf x)
+{
+    return vf_select(vf_le(x, vf_set1(0.0f)), vf_set1(0.0f), d);
+}
+static inline vf gelu_grad(vf d, vf x) { return vf_mul(d, gelu_deriv(x)); }
+static inline vf gelu_tanh_grad(vf d, vf x) { return vf_mul(d, gelu_tanh_deriv(x)); }
+
+/* out = op(in) over n floats: whole vectors, then a masked tail. `op` is
+ * inlined in the loop, so the long dependent chain of one vector's GELU
+ * overlaps the next ones'. */
+#define NNS_MAP_FWD(out, in, n, op)                                       \
+    do {                                                                  \
+        size_t i_ = 0;                                                    \
+        for (; i_ + VF_LANES <= (n); i_ += VF_LANES)                      \
+            vf_store((out) + i_, op(vf_load((in) + i_)));                 \
+        if (i_ < (n)) {                                                   \
+            size_t r_ = (n) - i_;                                         \
+            vf_store_n((out) + i_, op(vf_load_n((in) + i_, r_)), r_);     \
+        }                                                                 \
+    } while (0)
+
+/* out = grad(dout, in) over n floats, or out += it when `add` (an
+ * activation's backward); whole vectors, then a masked tail. */
+#define NNS_MAP_GRAD(out, dout, in, n, grad, add)                                   \
+    do {                                                                            \
+        size_t i_ = 0;                                                              \
+        for (; i_ + VF_LANES <= (n); i_ += VF_LANES) {                              \
+            vf g_ = grad(vf_load((dout) + i_), vf_load((in) + i_));                 \
+            vf_store((out) + i_, (add) ? vf_add(vf_load((out) + i_), g_) : g_);     \
+        }                                                                           \
+        if (i_ < (n)) {                                                             \
+            size_t r_ = (n) - i_;                                                   \
+            vf g_ = grad(vf_load_n((dout) + i_, r_), vf_load_n((in) + i_, r_));     \
+            vf_store_n((out) + i_, (add) ? vf_add(vf_load_n((out) + i_, r_), g_) : g_, r_); \
+        }                                                                           \
+    } while (0)
+
 #endif

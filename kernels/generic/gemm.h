@@ -17,7 +17,10 @@
  * block picks the chain up from C where the previous one left it. So the
  * bits depend neither on where a tile falls, nor on the thread count, nor
  * on KC: every ISA computes the same chains. MC, KC, NC come from the cache
- * sizes (dispatch/blocking.c), fixed at detection. */
+ * sizes (dispatch/blocking.c), fixed at detection. The bias is where the
+ * forward's chains start; its activation is a pass of its own over the
+ * finished product, and the backward's derivative one over dout (see
+ * linear_fwd, linear_bwd). */
 #include "activation_math.h"
 #include "rows.h"
 #include "variant.h"
@@ -37,14 +40,11 @@ typedef struct gemm_operand {
     size_t rs, cs;
 } gemm_operand;
 
-/* What the microkernel does with the finished sum of one KC block. */
+/* Where the microkernel's sums start and how its tiles walk. */
 typedef struct gemm_epilogue {
     int first;         /* first KC block: start from bias (or 0, or C when accumulating) */
-    int last;          /* last KC block: apply the activation */
-    int accumulate;    /* C += A.B (backward) rather than C = act(A.B + bias) */
+    int accumulate;    /* C += A.B (backward) rather than C = A.B + bias */
     const float *bias; /* (n) or NULL, forward only */
-    nns_act act;
-    float *pre;        /* where the pre-activation goes on the last block, or NULL */
     int along_rows;    /* tiles walk along C's rows (see gemm()): no prefetch of the tile below */
 } gemm_epilogue;
 
@@ -194,13 +194,15 @@ static void pack_b(float *restrict dst, gemm_operand b, size_t k0, size_t kc, si
     }
 }
 
-static inline vf apply_act(vf x, nns_act act)
+/* out = act(in) over n floats: the forward's activation, one pass over
+ * the finished product (see linear_fwd). */
+static void act_map(float *out, const float *in, size_t n, nns_act act)
 {
     switch (act) {
-    case NNS_ACT_RELU: return relu(x);
-    case NNS_ACT_GELU: return gelu(x);
-    case NNS_ACT_GELU_TANH: return gelu_tanh(x);
-    default: return x;
+    case NNS_ACT_RELU: NNS_MAP_FWD(out, in, n, relu); break;
+    case NNS_ACT_GELU: NNS_MAP_FWD(out, in, n, gelu); break;
+    case NNS_ACT_GELU_TANH: NNS_MAP_FWD(out, in, n, gelu_tanh); break;
+    default: break;
     }
 }
 
@@ -220,24 +222,13 @@ static inline __attribute__((always_inline)) void start_row(vf *acc, const float
     }
 }
 
-/* Stores one row of the tile: `cols` valid columns of acc[] at c (and the
- * pre-activation at pre), the activation applied on the last block. */
-static inline __attribute__((always_inline)) void store_row(float *c, float *pre, const vf *acc,
-                                                            size_t cols, const gemm_epilogue *e)
+/* Stores one row of the tile: `cols` valid columns of acc[] at c. */
+static inline __attribute__((always_inline)) void store_row(float *c, const vf *acc, size_t cols)
 {
     for (size_t j = 0; j < GEMM_NV && j * VF_LANES < cols; j++) {
         size_t rem = cols - j * VF_LANES, off = j * VF_LANES;
-        int full = rem >= VF_LANES;
-        vf v = acc[j];
-        if (e->last && e->act != NNS_ACT_NONE) {
-            if (pre) {
-                if (full) vf_store(pre + off, v);
-                else vf_store_n(pre + off, v, rem);
-            }
-            v = apply_act(v, e->act);
-        }
-        if (full) vf_store(c + off, v);
-        else vf_store_n(c + off, v, rem);
+        if (rem >= VF_LANES) vf_store(c + off, acc[j]);
+        else vf_store_n(c + off, acc[j], rem);
     }
 }
 
@@ -274,13 +265,13 @@ static inline __attribute__((always_inline)) void prefetch_next_tile(float *c, s
         for (size_t j = 0; j < cols; j += 16) __builtin_prefetch(c + r * ldc + j, 1);
 }
 
-/* A whole tile (GEMM_MR rows, GEMM_NR columns) with no activation to
- * apply: C's loads and stores are whole vectors at constant offsets, so
- * the accumulators stay in registers from the first load to the last
- * store (the general body's row-by-row start and store, with their
- * masks and activation calls, keep them in memory around the products:
- * for the small depths of a 10-wide layer's backward that doubled the
- * time of a tile). The same chains as micro_body, so the same bits. */
+/* A whole tile (GEMM_MR rows, GEMM_NR columns): C's loads and stores are
+ * whole vectors at constant offsets, so the accumulators stay in
+ * registers from the first load to the last store (the general body's
+ * row-by-row start and store, with their masks, keep them in memory
+ * around the products: for the small depths of a 10-wide layer's
+ * backward that doubled the time of a tile). The same chains as
+ * micro_body, so the same bits. */
 static inline __attribute__((always_inline)) void
 micro_full(size_t kc, const float *const *ar, size_t a_cs, const float *restrict b, size_t b_rs,
            float *c, size_t ldc, const float *bias, const gemm_epilogue *e)
@@ -308,8 +299,8 @@ micro_full(size_t kc, const float *const *ar, size_t a_cs, const float *restrict
 
 /* The microkernel: the GEMM_MR x (nv VF_LANES) tile of a . b over kc (one
  * FMA chain per element, k ascending, continued from where start_row
- * says), then the epilogue on its rows x
- * cols valid part of C (leading dimension ldc). nv is a constant where
+ * says), stored to its rows x cols valid part of C (leading dimension
+ * ldc). nv is a constant where
  * this is inlined: GEMM_NV for full slivers, fewer for a narrow edge one,
  * whose zero columns past nv vectors are then not computed (the same chain
  * for every column, so the same bits). Row r of A is ar[r], its k-th
@@ -321,7 +312,7 @@ micro_full(size_t kc, const float *const *ar, size_t a_cs, const float *restrict
  * same bits. */
 static inline __attribute__((always_inline)) void
 micro_body(size_t kc, const float *const *ar, size_t a_cs, const float *restrict b, size_t b_rs,
-           float *c, float *pre, size_t ldc, size_t rows, size_t cols, const float *bias,
+           float *c, size_t ldc, size_t rows, size_t cols, const float *bias,
            const gemm_epilogue *e, size_t mr, size_t nv)
 {
     vf acc[GEMM_MR][GEMM_NV];
@@ -331,21 +322,21 @@ micro_body(size_t kc, const float *const *ar, size_t a_cs, const float *restrict
     prefetch_next_tile(c, ldc, cols, e);
     micro_loop(kc, ar, a_cs, b, b_rs, acc, mr, nv);
     for (size_t r = 0; r < rows; r++)
-        store_row(c + r * ldc, pre ? pre + r * ldc : NULL, acc[r], cols, e);
+        store_row(c + r * ldc, acc[r], cols);
 }
 
 /* The microkernel for a tile of `rows` x `cols` valid elements: a whole
- * tile without activation by micro_full; a short full-width one with
- * fewer rows; else as few vectors as cover the columns (1 to 3
- * specialized; more take the full tile's width). */
+ * tile by micro_full; a short full-width one with fewer rows; else as
+ * few vectors as cover the columns (1 to 3 specialized; more take the
+ * full tile's width). */
 static inline __attribute__((always_inline)) void
 micro_dispatch(size_t kc, const float *const *ar, size_t a_cs, const float *restrict b, size_t b_rs,
-               float *c, float *pre, size_t ldc, size_t rows, size_t cols, const float *bias,
+               float *c, size_t ldc, size_t rows, size_t cols, const float *bias,
                const gemm_epilogue *e)
 {
 #define NV_MIN(v) ((v) < GEMM_NV ? (v) : GEMM_NV)
-#define BODY(mr, nv) micro_body(kc, ar, a_cs, b, b_rs, c, pre, ldc, rows, cols, bias, e, mr, nv)
-    if (rows == GEMM_MR && cols == GEMM_NR && !(e->last && e->act != NNS_ACT_NONE)) {
+#define BODY(mr, nv) micro_body(kc, ar, a_cs, b, b_rs, c, ldc, rows, cols, bias, e, mr, nv)
+    if (rows == GEMM_MR && cols == GEMM_NR) {
         micro_full(kc, ar, a_cs, b, b_rs, c, ldc, bias, e);
         return;
     }
@@ -367,12 +358,12 @@ micro_dispatch(size_t kc, const float *const *ar, size_t a_cs, const float *rest
 }
 
 /* A from a packed sliver: row r at a + r, stepping MR per k. */
-static void micro_packed(size_t kc, const float *a, const float *b, float *c, float *pre, size_t ldc,
+static void micro_packed(size_t kc, const float *a, const float *b, float *c, size_t ldc,
                          size_t rows, size_t cols, const float *bias, const gemm_epilogue *e)
 {
     const float *ar[GEMM_MR];
     for (size_t r = 0; r < GEMM_MR; r++) ar[r] = a + r;
-    micro_dispatch(kc, ar, GEMM_MR, b, GEMM_NR, c, pre, ldc, rows, cols, bias, e);
+    micro_dispatch(kc, ar, GEMM_MR, b, GEMM_NR, c, ldc, rows, cols, bias, e);
 }
 
 /* A from a packed sliver, B's full sliver read from the caller's rows
@@ -382,7 +373,7 @@ static void micro_packed_b_rows(size_t kc, const float *a, const float *b, size_
 {
     const float *ar[GEMM_MR];
     for (size_t r = 0; r < GEMM_MR; r++) ar[r] = a + r;
-    micro_dispatch(kc, ar, GEMM_MR, b, b_rs, c, NULL, ldc, rows, GEMM_NR, NULL, e);
+    micro_dispatch(kc, ar, GEMM_MR, b, b_rs, c, ldc, rows, GEMM_NR, NULL, e);
 }
 
 /* A read in place: row r of the tile at a + r * rs, its k-th element
@@ -390,29 +381,28 @@ static void micro_packed_b_rows(size_t kc, const float *a, const float *b, size_
  * row. Inlined into each caller, so constant strides stay constants. */
 static inline __attribute__((always_inline)) void
 micro_in_place(size_t kc, const float *a, size_t rs, size_t cs, const float *b, size_t b_rs,
-               float *c, float *pre, size_t ldc, size_t rows, size_t cols, const float *bias,
+               float *c, size_t ldc, size_t rows, size_t cols, const float *bias,
                const gemm_epilogue *e)
 {
     const float *ar[GEMM_MR];
     for (size_t r = 0; r < GEMM_MR; r++) ar[r] = a + (r < rows ? r : rows - 1) * rs;
-    micro_dispatch(kc, ar, cs, b, b_rs, c, pre, ldc, rows, cols, bias, e);
+    micro_dispatch(kc, ar, cs, b, b_rs, c, ldc, rows, cols, bias, e);
 }
 
 /* Rows of a matrix whose k elements are contiguous. */
-static void micro_rows(size_t kc, const float *a, size_t lda, const float *b, float *c, float *pre,
-                       size_t ldc, size_t rows, size_t cols, const float *bias,
-                       const gemm_epilogue *e)
+static void micro_rows(size_t kc, const float *a, size_t lda, const float *b, float *c, size_t ldc,
+                       size_t rows, size_t cols, const float *bias, const gemm_epilogue *e)
 {
-    micro_in_place(kc, a, lda, 1, b, GEMM_NR, c, pre, ldc, rows, cols, bias, e);
+    micro_in_place(kc, a, lda, 1, b, GEMM_NR, c, ldc, rows, cols, bias, e);
 }
 
 /* Columns contiguous (dweight's A = g^T: rs = 1, cs = oc, so the tile's
  * rows at one k are adjacent floats of a row of g). */
 static void micro_cols(size_t kc, const float *a, size_t rs, size_t cs, const float *b, float *c,
-                       float *pre, size_t ldc, size_t rows, size_t cols, const float *bias,
+                       size_t ldc, size_t rows, size_t cols, const float *bias,
                        const gemm_epilogue *e)
 {
-    micro_in_place(kc, a, rs, cs, b, GEMM_NR, c, pre, ldc, rows, cols, bias, e);
+    micro_in_place(kc, a, rs, cs, b, GEMM_NR, c, ldc, rows, cols, bias, e);
 }
 
 /* Both in place: A by columns as micro_cols, B's full sliver read from the
@@ -422,7 +412,7 @@ static void micro_cols_b_rows(size_t kc, const float *a, size_t rs, size_t cs, c
                               size_t b_rs, float *c, size_t ldc, size_t rows,
                               const gemm_epilogue *e)
 {
-    micro_in_place(kc, a, rs, cs, b, b_rs, c, NULL, ldc, rows, GEMM_NR, NULL, e);
+    micro_in_place(kc, a, rs, cs, b, b_rs, c, ldc, rows, GEMM_NR, NULL, e);
 }
 
 /* Rows in place, B's full slivers read from the caller's rows (b_rs
@@ -436,7 +426,7 @@ static void micro_rows_b_rows(size_t kc, const float *a, size_t lda, const float
                               const gemm_epilogue *e)
 {
     for (size_t j = 0; j < width; j += GEMM_NR)
-        micro_in_place(kc, a, lda, 1, b + j, b_rs, c + j, NULL, ldc, rows, GEMM_NR, NULL, e);
+        micro_in_place(kc, a, lda, 1, b + j, b_rs, c + j, ldc, rows, GEMM_NR, NULL, e);
 }
 
 /* The largest span of A^T (kc rows of g) read in place; beyond it A^T is
@@ -492,8 +482,8 @@ static size_t pack_floats(size_t m, size_t n, size_t k)
     return mc * kc + kc * nc;
 }
 
-/* C (m x n, leading dimension ldc) = epilogue(A . B) with A (m x k), B (k x n). */
-static void gemm(float *c, float *pre, size_t ldc, gemm_operand a, gemm_operand b, size_t m,
+/* C (m x n, leading dimension ldc) = A . B (+ bias, or + C) with A (m x k), B (k x n). */
+static void gemm(float *c, size_t ldc, gemm_operand a, gemm_operand b, size_t m,
                  size_t n, size_t k, const gemm_epilogue *ep, float *ws)
 {
     const nns_gemm_blocking *bk = blocking(m, n);
@@ -552,13 +542,12 @@ static void gemm(float *c, float *pre, size_t ldc, gemm_operand a, gemm_operand 
             size_t b_lines = b.rs * sizeof(float) / 64;
             int b_rows_spread =
                 kc > B_IN_PLACE_DEPTH && b.rs * sizeof(float) % 64 == 0 && b_lines % 2 == 1;
-            int b_in_place = b.cs == 1 && !pre && !ep->bias &&
+            int b_in_place = b.cs == 1 && !ep->bias &&
                              (((a_by_cols || a_in_place) && m <= B_IN_PLACE_ROWS) ||
                               (a_in_place && kc <= B_IN_PLACE_DEPTH) || b_rows_spread);
             size_t packed_from = b_in_place ? nc / GEMM_NR * GEMM_NR : 0;
             gemm_epilogue e = *ep;
             e.first = pc == 0;
-            e.last = pc + kc == k;
             /* With A by rows and B both in place (a small depth), the
              * tiles walk along C's rows, whose next tile the hardware
              * prefetcher streams, rather than down its columns (the
@@ -585,7 +574,6 @@ static void gemm(float *c, float *pre, size_t ldc, gemm_operand a, gemm_operand 
                     size_t rows = mc - ir < GEMM_MR ? mc - ir : GEMM_MR;
                     const float *bias = ep->bias ? ep->bias + jc + jr : NULL;
                     size_t at = (ic + ir) * ldc + jc + jr;
-                    float *p = pre ? pre + at : NULL;
                     if (!b_ahead && ic == 0 && ir == 0 && jr >= packed_from)
                         pack_b(bp + jr * kc, b, pc, kc, jc + jr, cols);
                     if (jr < packed_from && a_in_place) { /* along rows, every full sliver; or one */
@@ -601,12 +589,12 @@ static void gemm(float *c, float *pre, size_t ldc, gemm_operand a, gemm_operand 
                                           b.p + pc * b.rs + jc + jr, b.rs, c + at, ldc, rows, &e);
                     else if (a_by_cols)
                         micro_cols(kc, a.p + (ic + ir) * a.rs + pc * a.cs, a.rs, a.cs,
-                                   bp + jr * kc, c + at, p, ldc, rows, cols, bias, &e);
+                                   bp + jr * kc, c + at, ldc, rows, cols, bias, &e);
                     else if (a_in_place)
-                        micro_rows(kc, a.p + (ic + ir) * a.rs + pc, a.rs, bp + jr * kc, c + at, p,
+                        micro_rows(kc, a.p + (ic + ir) * a.rs + pc, a.rs, bp + jr * kc, c + at,
                                    ldc, rows, cols, bias, &e);
                     else
-                        micro_packed(kc, ap + ir * kc, bp + jr * kc, c + at, p, ldc, rows, cols,
+                        micro_packed(kc, ap + ir * kc, bp + jr * kc, c + at, ldc, rows, cols,
                                      bias, &e);
                     /* the next tile: to the right, or down */
                     if (e.along_rows) {
@@ -648,23 +636,27 @@ void NNS_VARIANT(linear_fwd)(float *out, float *pre, const float *in, const floa
                              void *workspace)
 {
     if (n == 0 || oc == 0) return;
-    if (c == 0) {
-        /* No products: out = act(bias), pre = bias. */
-        for (size_t r = 0; r < n; r++) {
-            float *o = out + r * oc;
-            for (size_t j = 0; j < oc; j++) o[j] = bias ? bias[j] : 0.0f;
-            if (pre && act != NNS_ACT_NONE) memcpy(pre + r * oc, o, oc * sizeof *o);
-            for (size_t j = 0; j < oc; j += VF_LANES) {
-                size_t rem = oc - j < VF_LANES ? oc - j : VF_LANES;
-                vf_store_n(o + j, apply_act(vf_load_n(o + j, rem), act), rem);
-            }
-        }
-        return;
+    /* The product plus bias goes to pre when it is kept, else to out; the
+     * activation is then one pass from there into out. Applied to each
+     * tile as it was stored (in L1), it ran slower than this pass over
+     * the whole output: on the Zen 5 (amd-oxide-f1a-m02), the
+     * transformer's 128 -> 512 GELU layer at N = 8192, AVX-512, 8.1-9.6
+     * ms against 7.7-8.7 for linear_fwd then gelu_fwd, AVX2 15.5-21.2
+     * against 15.0-17.2 (nnsimd-bench linear_act_fwd{,_unfused}, medians
+     * of 5-7, three runs): the exact GELU's cost is its arithmetic, and
+     * the pass saved over memory did not pay for what the tile's loop
+     * lost. ReLU's two ways were even. */
+    float *raw = act != NNS_ACT_NONE && pre ? pre : out;
+    if (c == 0) { /* no products: the bias */
+        for (size_t r = 0; r < n; r++)
+            for (size_t j = 0; j < oc; j++) raw[r * oc + j] = bias ? bias[j] : 0.0f;
+    } else {
+        /* raw[r, j] = sum_k in[r, k] weight[j, k]: A = in, B[k, j] = weight[j, k]. */
+        gemm_operand a = {in, c, 1}, b = {weight, 1, c};
+        gemm_epilogue e = {.bias = bias};
+        gemm(raw, oc, a, b, n, oc, c, &e, align64(workspace));
     }
-    /* out[r, j] = sum_k in[r, k] weight[j, k]: A = in, B[k, j] = weight[j, k]. */
-    gemm_operand a = {in, c, 1}, b = {weight, 1, c};
-    gemm_epilogue e = {.bias = bias, .act = act};
-    gemm(out, act != NNS_ACT_NONE ? pre : NULL, oc, a, b, n, oc, c, &e, align64(workspace));
+    act_map(out, raw, n * oc, act);
 }
 
 void NNS_VARIANT(linear_bwd)(float *din, float *dweight, float *dbias, const float *dout,
@@ -675,34 +667,36 @@ void NNS_VARIANT(linear_bwd)(float *din, float *dweight, float *dbias, const flo
     float *ws = align64(workspace);
     const float *g = dout;
     if (act != NNS_ACT_NONE) {
-        /* g = dout * act'(pre), into the workspace (dout stays untouched). */
+        /* g = dout * act'(pre), into the workspace (dout stays untouched),
+         * by the activation kernels' own loop: whole vectors, the
+         * derivative inlined, a masked tail. A masked vector at a time,
+         * the activation chosen inside the loop, made the backward of the
+         * transformer's GELU layer (N8192 128 -> 512) slower than doing
+         * it unfused (gelu_bwd into a zeroed buffer, then linear_bwd): on
+         * the Zen 5 (amd-oxide-f1a-m02) 18.9 against 15.7 ms on AVX-512,
+         * 34.4 against 30.6 on AVX2; now 16.4-16.6 against 16.6-17.4 and
+         * 29.4-31.6 against 30.5-31.8 (nnsimd-bench linear_act_bwd{,
+         * _unfused}, medians of 5). */
         float *gw = ws;
         size_t total = n * oc;
         ws += round_up(total, 16);
-        for (size_t i = 0; i < total; i += VF_LANES) {
-            size_t rem = total - i < VF_LANES ? total - i : VF_LANES;
-            vf x = vf_load_n(pre + i, rem), d;
-            switch (act) {
-            case NNS_ACT_RELU:
-                d = vf_select(vf_le(x, vf_set1(0.0f)), vf_set1(0.0f), vf_load_n(dout + i, rem));
-                break;
-            case NNS_ACT_GELU: d = vf_mul(vf_load_n(dout + i, rem), gelu_deriv(x)); break;
-            default: d = vf_mul(vf_load_n(dout + i, rem), gelu_tanh_deriv(x)); break;
-            }
-            vf_store_n(gw + i, d, rem);
+        switch (act) {
+        case NNS_ACT_RELU: NNS_MAP_GRAD(gw, dout, pre, total, relu_grad, 0); break;
+        case NNS_ACT_GELU: NNS_MAP_GRAD(gw, dout, pre, total, gelu_grad, 0); break;
+        default: NNS_MAP_GRAD(gw, dout, pre, total, gelu_tanh_grad, 0); break;
         }
         g = gw;
     }
-    gemm_epilogue acc = {.accumulate = 1, .act = NNS_ACT_NONE};
+    gemm_epilogue acc = {.accumulate = 1};
     if (din && oc) {
         /* din[r, j] += sum_o g[r, o] weight[o, j] */
         gemm_operand a = {g, oc, 1}, b = {weight, c, 1};
-        gemm(din, NULL, c, a, b, n, c, oc, &acc, ws);
+        gemm(din, c, a, b, n, c, oc, &acc, ws);
     }
     if (dweight && n) {
         /* dweight[o, j] += sum_r g[r, o] in[r, j] */
         gemm_operand a = {g, 1, oc}, b = {in, c, 1};
-        gemm(dweight, NULL, c, a, b, oc, c, n, &acc, ws);
+        gemm(dweight, c, a, b, oc, c, n, &acc, ws);
     }
     if (dbias) nns_sum_rows(dbias, dbias, g, n, oc, oc, 1.0f); /* dbias[o] += sum_r g[r, o], rows in order */
 }
