@@ -152,10 +152,14 @@ static void call_bwd_dweight(void *p, const nns_kernel_table *t)
  * activation's kernel into out; the activation's backward into dpre
  * (zeroed first: backward kernels add), then linear_bwd without one.
  * Both give the same numbers. */
-static void act_fwd(const nns_kernel_table *t, nns_act act, float *out, const float *in, size_t n)
+static nns_unary_fwd_fn *act_fwd(const nns_kernel_table *t, nns_act act)
 {
-    if (act == NNS_ACT_RELU) t->relu_fwd(out, in, n);
-    else t->gelu_fwd(out, in, n);
+    return act == NNS_ACT_RELU ? t->relu_fwd : act == NNS_ACT_GELU ? t->gelu_fwd : t->gelu_tanh_fwd;
+}
+
+static nns_unary_bwd_fn *act_bwd(const nns_kernel_table *t, nns_act act)
+{
+    return act == NNS_ACT_RELU ? t->relu_bwd : act == NNS_ACT_GELU ? t->gelu_bwd : t->gelu_tanh_bwd;
 }
 
 static void call_act_fwd(void *p, const nns_kernel_table *t)
@@ -168,7 +172,7 @@ static void call_act_fwd_unfused(void *p, const nns_kernel_table *t)
 {
     lin_ctx *x = p;
     t->linear_fwd(x->pre, NULL, x->in, x->w, x->b, x->n, x->c, x->oc, NNS_ACT_NONE, x->ws);
-    act_fwd(t, x->act, x->out, x->pre, x->n * x->oc);
+    act_fwd(t, x->act)(x->out, x->pre, x->n * x->oc);
 }
 
 static void call_act_bwd(void *p, const nns_kernel_table *t)
@@ -183,8 +187,7 @@ static void call_act_bwd_unfused(void *p, const nns_kernel_table *t)
     lin_ctx *x = p;
     size_t no = x->n * x->oc;
     memset(x->dpre, 0, no * sizeof *x->dpre);
-    if (x->act == NNS_ACT_RELU) t->relu_bwd(x->dpre, x->dout, x->pre, no);
-    else t->gelu_bwd(x->dpre, x->dout, x->pre, no);
+    act_bwd(t, x->act)(x->dpre, x->dout, x->pre, no);
     t->linear_bwd(x->din, x->dw, x->db, x->dpre, NULL, x->in, x->w, x->n, x->c, x->oc,
                   NNS_ACT_NONE, x->ws);
 }

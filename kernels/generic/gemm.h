@@ -357,23 +357,30 @@ micro_dispatch(size_t kc, const float *const *ar, size_t a_cs, const float *rest
 #undef NV_MIN
 }
 
-/* A from a packed sliver: row r at a + r, stepping MR per k. */
+/* A from a packed sliver: row r at a + r, stepping MR per k. Inlined
+ * into each caller, so a constant b_rs stays a constant. */
+static inline __attribute__((always_inline)) void
+micro_packed_a(size_t kc, const float *a, const float *b, size_t b_rs, float *c, size_t ldc,
+               size_t rows, size_t cols, const float *bias, const gemm_epilogue *e)
+{
+    const float *ar[GEMM_MR];
+    for (size_t r = 0; r < GEMM_MR; r++) ar[r] = a + r;
+    micro_dispatch(kc, ar, GEMM_MR, b, b_rs, c, ldc, rows, cols, bias, e);
+}
+
+/* Both packed. */
 static void micro_packed(size_t kc, const float *a, const float *b, float *c, size_t ldc,
                          size_t rows, size_t cols, const float *bias, const gemm_epilogue *e)
 {
-    const float *ar[GEMM_MR];
-    for (size_t r = 0; r < GEMM_MR; r++) ar[r] = a + r;
-    micro_dispatch(kc, ar, GEMM_MR, b, GEMM_NR, c, ldc, rows, cols, bias, e);
+    micro_packed_a(kc, a, b, GEMM_NR, c, ldc, rows, cols, bias, e);
 }
 
-/* A from a packed sliver, B's full sliver read from the caller's rows
- * (b_rs apart; see gemm()). */
+/* A packed, B's full sliver read from the caller's rows (b_rs apart; see
+ * gemm()). */
 static void micro_packed_b_rows(size_t kc, const float *a, const float *b, size_t b_rs, float *c,
                                 size_t ldc, size_t rows, const gemm_epilogue *e)
 {
-    const float *ar[GEMM_MR];
-    for (size_t r = 0; r < GEMM_MR; r++) ar[r] = a + r;
-    micro_dispatch(kc, ar, GEMM_MR, b, b_rs, c, ldc, rows, GEMM_NR, NULL, e);
+    micro_packed_a(kc, a, b, b_rs, c, ldc, rows, GEMM_NR, NULL, e);
 }
 
 /* A read in place: row r of the tile at a + r * rs, its k-th element
