@@ -6,7 +6,11 @@ Trains the same model from our initial weights (a checkpoint written by
 order (our xoshiro256** shuffle re-implemented exactly from the generator
 state the checkpoint stores) with torch.optim.AdamW, and compares the
 per-step losses with our JSON-lines log; or times PyTorch's training step.
-Run with Debian's own python3, where python3-torch lives.
+Run with Debian's own python3, where python3-torch lives. PyTorch runs at
+its best as tools/pytorch_env.py sets it up: threads from --threads,
+OpenBLAS's SkylakeX kernels on a CPU with AVX-512, glibc's malloc keeping
+freed memory (--default-malloc leaves glibc's defaults); AdamW's
+single-tensor form unless --foreach.
 
   agreement:  tools/pytorch_mlp.py --init init.st --data DIR --ours ours.jsonl --steps 100
   timing:     tools/pytorch_mlp.py --init init.st --data DIR --time --steps 60 --threads 1
@@ -20,6 +24,9 @@ import statistics
 import struct
 import sys
 import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import pytorch_env  # noqa: E402  (tools/pytorch_env.py)
 
 MASK = (1 << 64) - 1
 
@@ -109,8 +116,11 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--time", action="store_true", help="time the training step instead")
     ap.add_argument("--out", help="write the comparison table (markdown) here")
+    ap.add_argument("--foreach", action="store_true", help="AdamW's multi-tensor (foreach) implementation")
+    ap.add_argument("--default-malloc", action="store_true",
+                    help="keep glibc's malloc thresholds (see tools/pytorch_env.py)")
     a = ap.parse_args()
-    os.environ.setdefault("OMP_NUM_THREADS", str(a.threads))
+    pytorch_env.configure(a.threads, a.default_malloc)
     import numpy as np
     import torch
     torch.set_num_threads(a.threads)
@@ -125,7 +135,7 @@ def main():
     x_all = torch.from_numpy(((images.astype(np.float32) / np.float32(255.0)) - mean) / std)
     y_all = torch.from_numpy(labels.astype(np.int64))
     opt = torch.optim.AdamW(model.parameters(), lr=float(meta["lr"]), betas=(0.9, 0.999), eps=1e-8,
-                            weight_decay=float(meta["weight_decay"]), foreach=False)
+                            weight_decay=float(meta["weight_decay"]), foreach=a.foreach)
 
     rng = Xoshiro(meta["rng"])
     order = list(range(len(labels)))

@@ -7,7 +7,8 @@ written by `nnsimd train transformer --init-only --save FILE`, and trains on
 the very batches our trainer used, in the same order: our run writes them
 with `--dump-batches FILE` (per step: the reviews' token ids, valid lengths
 and labels), so neither the shuffle nor the tokenizer is re-implemented
-here. Each step: AdamW (torch.optim.AdamW, foreach=False), our learning
+here. Each step: AdamW (torch.optim.AdamW; --foreach picks its multi-tensor
+form), our learning
 rate of that step (linear warm-up then cosine, recomputed from the
 checkpoint's metadata and checked against our log), clip_grad_norm_, mean
 cross-entropy. Dropout (the checkpoint's rate) uses our masks, recomputed
@@ -22,11 +23,12 @@ padded positions are left out of the mean-pool); ours are packed.
   timing:    tools/pytorch_transformer.py --init init.st --batches b.jsonl --time --steps 30 --threads 1
 
 Run with Debian's own python3 (/usr/bin/python3), where python3-torch lives.
-For timing, OMP_NUM_THREADS, OPENBLAS_NUM_THREADS and torch.set_num_threads
-follow --threads. On a CPU with AVX-512 (a Zen 5) set OPENBLAS_CORETYPE=SkylakeX
-as DESIGN.md says (Debian's OpenBLAS 0.3.21 otherwise runs its Haswell kernels
-there); without AVX-512 that setting is an illegal instruction, so the script
-leaves OpenBLAS's own choice alone.
+PyTorch runs at its best as tools/pytorch_env.py sets it up (threads from
+--threads, OpenBLAS's SkylakeX kernels on a CPU with AVX-512, glibc's malloc
+keeping freed memory: without that, this model's 33 MB attention tensors
+are page-faulted afresh every step, 3.7x slower here; --default-malloc
+shows it). AdamW is the single-tensor one unless --foreach: the two timed
+the same here (302-322 ms a step, alternating).
 """
 import argparse
 import json
@@ -37,6 +39,9 @@ import statistics
 import struct
 import sys
 import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import pytorch_env  # noqa: E402  (tools/pytorch_env.py)
 
 
 def read_safetensors(path):
@@ -210,9 +215,11 @@ def main():
     ap.add_argument("--warmup-steps", type=int, default=10, help="--time: steps not timed")
     ap.add_argument("--time", action="store_true", help="time the training step instead")
     ap.add_argument("--out", help="write the comparison table (markdown) here")
+    ap.add_argument("--foreach", action="store_true", help="AdamW's multi-tensor (foreach) implementation")
+    ap.add_argument("--default-malloc", action="store_true",
+                    help="keep glibc's malloc thresholds (see tools/pytorch_env.py)")
     a = ap.parse_args()
-    os.environ.setdefault("OMP_NUM_THREADS", str(a.threads))
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", str(a.threads))
+    pytorch_env.configure(a.threads, a.default_malloc)
     import torch
     import torch.nn.functional as F
     torch.set_num_threads(a.threads)
@@ -220,7 +227,7 @@ def main():
     model, meta, cfg = load_model(a.init)
     batches = read_batches(a.batches, a.steps)
     opt = torch.optim.AdamW(model.parameters(), lr=float(meta["lr"]), betas=(0.9, 0.999), eps=1e-8,
-                            weight_decay=float(meta["weight_decay"]), foreach=False)
+                            weight_decay=float(meta["weight_decay"]), foreach=a.foreach)
     clip = float(meta["clip"])
     p, seed = float(meta.get("dropout", "0")), int(meta["seed"])
     ours = [json.loads(l) for l in open(a.ours) if '"step"' in l] if a.ours else []

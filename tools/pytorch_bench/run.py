@@ -10,12 +10,11 @@ nnsimd-bench:
     /usr/bin/python3 tools/pytorch_bench/run.py [--filter REGEX] [--out FILE]
         [--repetitions 5] [--min-time 0.5] [--list]
 
-One core, as DESIGN.md configures PyTorch: torch.set_num_threads(1) and, set
-before torch is imported (OpenMP and OpenBLAS read them at load time),
-OMP_NUM_THREADS=1, OPENBLAS_NUM_THREADS=1, and OPENBLAS_CORETYPE=SkylakeX
-only on a CPU with AVX-512 (Debian's OpenBLAS 0.3.21 otherwise runs its
-Haswell kernels on Zen 4/5); an OPENBLAS_CORETYPE already in the
-environment is kept.
+One core, PyTorch at its best as tools/pytorch_env.py sets it up before
+torch is imported: one thread for OpenMP and OpenBLAS, OPENBLAS_CORETYPE=
+SkylakeX on a CPU with AVX-512 (one already in the environment is kept),
+and glibc's malloc keeping freed memory (GLIBC_TUNABLES; --default-malloc
+leaves glibc's defaults); then torch.set_num_threads(1).
 
 The benchmarks come from the modules tools/pytorch_bench/fam_<family>.py,
 each exposing `benchmarks()` -> a list of (name, setup) or (name, setup,
@@ -45,17 +44,8 @@ import sys
 import time
 
 HERE = pathlib.Path(__file__).resolve().parent
-
-
-def cpu_flags():
-    """The flags line of /proc/cpuinfo (x86) or the Features line (arm)."""
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith(("flags", "Features")):
-                return set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    return set()
+sys.path.insert(0, str(HERE.parent))
+import pytorch_env  # noqa: E402  (tools/pytorch_env.py)
 
 
 def cpu_brand():
@@ -66,15 +56,6 @@ def cpu_brand():
     except OSError:
         pass
     return platform.processor() or platform.machine()
-
-
-def configure_one_core():
-    """Environment for one core; must run before torch is imported."""
-    os.environ["OMP_NUM_THREADS"] = "1"
-    os.environ["OPENBLAS_NUM_THREADS"] = "1"
-    os.environ["MKL_NUM_THREADS"] = "1"
-    if "avx512f" in cpu_flags():
-        os.environ.setdefault("OPENBLAS_CORETYPE", "SkylakeX")
 
 
 def load_benchmarks(pattern):
@@ -127,9 +108,11 @@ def main(argv):
     ap.add_argument("--repetitions", type=int, default=5)
     ap.add_argument("--min-time", type=float, default=0.5, help="seconds per repetition, at least")
     ap.add_argument("--list", action="store_true", help="list the benchmark names and exit")
+    ap.add_argument("--default-malloc", action="store_true",
+                    help="keep glibc's malloc thresholds (see tools/pytorch_env.py)")
     args = ap.parse_args(argv[1:])
 
-    configure_one_core()
+    pytorch_env.configure(1, args.default_malloc)
     import torch  # after the environment is set
 
     torch.set_num_threads(1)
@@ -157,9 +140,7 @@ def main(argv):
         "torch_cpu_capability": capability.group(1) if capability else "?",
         "torch_num_threads": str(torch.get_num_threads()),
         "python_version": platform.python_version(),
-        "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", ""),
-        "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS", ""),
-        "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE", "(unset: no AVX-512)"),
+        **pytorch_env.describe(),
         "nns_time": "perf_counter (real) and process_time (cpu) per call, median of repetitions",
     }
 
