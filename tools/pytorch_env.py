@@ -4,7 +4,11 @@ tools/pytorch_bench/run.py). Call configure() before torch is imported.
 
 - Threads: OMP_NUM_THREADS, OPENBLAS_NUM_THREADS and MKL_NUM_THREADS
   (OpenMP and OpenBLAS read them at load time); the caller then calls
-  torch.set_num_threads.
+  torch.set_num_threads. With more than one thread, OMP_WAIT_POLICY=PASSIVE
+  (unless set): OpenMP's idle workers otherwise spin between parallel
+  regions on the very cores OpenBLAS's own threads need (Debian's
+  OpenBLAS is the pthreads build): the IMDb transformer's two-thread step
+  took 496-564 ms spinning, 346-369 ms passive, on amd-oxide-f1a-m02.
 - OpenBLAS's core: OPENBLAS_CORETYPE=SkylakeX on a CPU with AVX-512, as
   DESIGN.md says (Debian's OpenBLAS 0.3.21 otherwise runs its Haswell
   kernels on a Zen 4/5); one already in the environment is kept.
@@ -41,6 +45,8 @@ def configure(threads, default_malloc=False):
     """Sets the environment for `threads` threads; may re-run the script."""
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(threads)
+    if threads > 1:
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     if "avx512f" in cpu_flags():
         os.environ.setdefault("OPENBLAS_CORETYPE", "SkylakeX")
     if default_malloc or "glibc.malloc.mmap_threshold" in os.environ.get("GLIBC_TUNABLES", ""):
@@ -54,4 +60,5 @@ def configure(threads, default_malloc=False):
 def describe():
     """The settings configure() made, for a results file's context."""
     return {var: os.environ.get(var, "") for var in
-            ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "OPENBLAS_CORETYPE", "GLIBC_TUNABLES")}
+            ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "OPENBLAS_NUM_THREADS", "OPENBLAS_CORETYPE",
+             "GLIBC_TUNABLES")}

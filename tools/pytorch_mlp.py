@@ -7,10 +7,10 @@ order (our xoshiro256** shuffle re-implemented exactly from the generator
 state the checkpoint stores) with torch.optim.AdamW, and compares the
 per-step losses with our JSON-lines log; or times PyTorch's training step.
 Run with Debian's own python3, where python3-torch lives. PyTorch runs at
-its best as tools/pytorch_env.py sets it up: threads from --threads,
-OpenBLAS's SkylakeX kernels on a CPU with AVX-512, glibc's malloc keeping
-freed memory (--default-malloc leaves glibc's defaults); AdamW's
-single-tensor form unless --foreach.
+its best as tools/pytorch_env.py sets it up: threads from --threads
+(OpenMP's idle workers passive above one), OpenBLAS's SkylakeX kernels on
+a CPU with AVX-512, glibc's malloc keeping freed memory (--default-malloc
+leaves glibc's defaults); AdamW's single-tensor form unless --foreach.
 
   agreement:  tools/pytorch_mlp.py --init init.st --data DIR --ours ours.jsonl --steps 100
   timing:     tools/pytorch_mlp.py --init init.st --data DIR --time --steps 60 --threads 1
