@@ -24,8 +24,8 @@ padded positions are left out of the mean-pool); ours are packed.
 
 Run with Debian's own python3 (/usr/bin/python3), where python3-torch lives.
 PyTorch runs at its best as tools/pytorch_env.py sets it up (threads from
---threads, OpenMP's idle workers passive above one, OpenBLAS's SkylakeX kernels on a CPU with AVX-512, glibc's malloc
-keeping freed memory: without that, this model's 33 MB attention tensors
+--threads, OpenMP's idle workers passive above one, OpenBLAS's SkylakeX
+kernels on a CPU with AVX-512, glibc's malloc keeping freed memory: without that, this model's 33 MB attention tensors
 are page-faulted afresh every step, 3.7x slower here; --default-malloc
 shows it). AdamW is the single-tensor one unless --foreach: the two timed
 the same here (302-322 ms a step, alternating).
