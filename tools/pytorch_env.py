@@ -12,6 +12,13 @@ tools/pytorch_bench/run.py). Call configure() before torch is imported.
 - OpenBLAS's core: OPENBLAS_CORETYPE=SkylakeX on a CPU with AVX-512, as
   DESIGN.md says (Debian's OpenBLAS 0.3.21 otherwise runs its Haswell
   kernels on a Zen 4/5); one already in the environment is kept.
+- ATen's own kernels are left at the capability PyTorch picks (AVX2 in
+  Debian's build, even on an AVX-512 CPU). ATEN_CPU_CAPABILITY=avx512 was
+  tried on amd-oxide-f1a-m02: both model steps the same within noise
+  (transformer 311 and 318 ms against 309 and 395; MLP 3.57 and 3.65 ms
+  against 3.83 and 3.61), the 50k-class cross-entropy faster (4.7-5.2
+  against 5.6-8.7 ms), the small ones slower (128 x 10: 35-41 against
+  19-23 us). Set it in the environment to compare with it.
 - The allocator: glibc's malloc serves a block over its mmap threshold
   (128 KiB, raised up to 32 MiB as such blocks are freed) with a fresh
   mapping and unmaps it on free, and trims the heap's top above
