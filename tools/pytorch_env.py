@@ -64,6 +64,16 @@ def configure(threads, default_malloc=False):
     os.execve(sys.executable, [sys.executable] + sys.argv, os.environ)
 
 
+def add_arguments(ap, foreach=False):
+    """The options of every script that runs PyTorch through configure():
+    --default-malloc, and --foreach where it trains with AdamW."""
+    if foreach:
+        ap.add_argument("--foreach", action="store_true",
+                        help="AdamW's multi-tensor (foreach) implementation")
+    ap.add_argument("--default-malloc", action="store_true",
+                    help="keep glibc's malloc thresholds (see tools/pytorch_env.py)")
+
+
 def describe():
     """The settings configure() made, for a results file's context."""
     return {var: os.environ.get(var, "") for var in

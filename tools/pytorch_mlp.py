@@ -18,7 +18,6 @@ leaves glibc's defaults); AdamW's single-tensor form unless --foreach.
 import argparse
 import gzip
 import json
-import os
 import pathlib
 import statistics
 import struct
@@ -116,9 +115,7 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--time", action="store_true", help="time the training step instead")
     ap.add_argument("--out", help="write the comparison table (markdown) here")
-    ap.add_argument("--foreach", action="store_true", help="AdamW's multi-tensor (foreach) implementation")
-    ap.add_argument("--default-malloc", action="store_true",
-                    help="keep glibc's malloc thresholds (see tools/pytorch_env.py)")
+    pytorch_env.add_arguments(ap, foreach=True)
     a = ap.parse_args()
     pytorch_env.configure(a.threads, a.default_malloc)
     import numpy as np

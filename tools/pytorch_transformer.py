@@ -25,15 +25,14 @@ padded positions are left out of the mean-pool); ours are packed.
 Run with Debian's own python3 (/usr/bin/python3), where python3-torch lives.
 PyTorch runs at its best as tools/pytorch_env.py sets it up (threads from
 --threads, OpenMP's idle workers passive above one, OpenBLAS's SkylakeX
-kernels on a CPU with AVX-512, glibc's malloc keeping freed memory: without that, this model's 33 MB attention tensors
-are page-faulted afresh every step, 3.7x slower here; --default-malloc
-shows it). AdamW is the single-tensor one unless --foreach: the two timed
+kernels on a CPU with AVX-512, glibc's malloc keeping freed memory:
+without that, this model's 33 MB attention tensors are page-faulted
+afresh every step, 3.7x slower here; --default-malloc shows it). AdamW is the single-tensor one unless --foreach: the two timed
 the same here (302-322 ms a step, alternating).
 """
 import argparse
 import json
 import math
-import os
 import pathlib
 import statistics
 import struct
@@ -215,9 +214,7 @@ def main():
     ap.add_argument("--warmup-steps", type=int, default=10, help="--time: steps not timed")
     ap.add_argument("--time", action="store_true", help="time the training step instead")
     ap.add_argument("--out", help="write the comparison table (markdown) here")
-    ap.add_argument("--foreach", action="store_true", help="AdamW's multi-tensor (foreach) implementation")
-    ap.add_argument("--default-malloc", action="store_true",
-                    help="keep glibc's malloc thresholds (see tools/pytorch_env.py)")
+    pytorch_env.add_arguments(ap, foreach=True)
     a = ap.parse_args()
     pytorch_env.configure(a.threads, a.default_malloc)
     import torch

@@ -108,8 +108,7 @@ def main(argv):
     ap.add_argument("--repetitions", type=int, default=5)
     ap.add_argument("--min-time", type=float, default=0.5, help="seconds per repetition, at least")
     ap.add_argument("--list", action="store_true", help="list the benchmark names and exit")
-    ap.add_argument("--default-malloc", action="store_true",
-                    help="keep glibc's malloc thresholds (see tools/pytorch_env.py)")
+    pytorch_env.add_arguments(ap)
     args = ap.parse_args(argv[1:])
 
     pytorch_env.configure(1, args.default_malloc)
