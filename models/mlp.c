@@ -59,9 +59,9 @@ int nns_mlp_create(nns_mlp *m, const nns_mlp_config *cfg, size_t batch, int thre
     m->m = floats(m->nparams), m->v = floats(m->nparams);
     int ok = m->params && m->grads && m->m && m->v;
     for (size_t l = 0; l <= L; l++) {
-        m->x[l] = floats(batch * cfg->dims[l]);
+        m->x[l] = l ? floats(batch * cfg->dims[l]) : NULL; /* layer 0 reads m->input */
         m->dx[l] = floats(batch * cfg->dims[l]);
-        ok = ok && m->x[l] && m->dx[l];
+        ok = ok && (!l || m->x[l]) && m->dx[l];
         if (l < L) {
             m->pre[l] = floats(batch * cfg->dims[l + 1]);
             ok = ok && m->pre[l];
@@ -117,6 +117,14 @@ void nns_mlp_tensor_name(const nns_mlp *m, size_t i, char *out, size_t len)
     snprintf(out, len, "%zu.%s", 2 * (i / 2), i % 2 ? "bias" : "weight");
 }
 
+/* Layer l's input: the caller's rows for the first layer (read in place:
+ * a copy cost a pass over the batch, and on two threads left it in one
+ * core's cache), else the previous layer's output. */
+static const float *layer_input(const nns_mlp *m, size_t l)
+{
+    return l ? m->x[l] : m->input;
+}
+
 static nns_act layer_act(const nns_mlp *m, size_t l)
 {
     return l + 1 < m->cfg.nlayers ? m->cfg.act : NNS_ACT_NONE;
@@ -127,6 +135,19 @@ static void share(size_t n, int t, int threads, size_t *lo, size_t *hi)
 {
     *lo = n * (size_t)t / (size_t)threads;
     *hi = n * (size_t)(t + 1) / (size_t)threads;
+}
+
+size_t nns_mlp_thread_params(const nns_mlp *m, int t, int nt, size_t off[2 * NNS_MLP_MAX_LAYERS],
+                             size_t len[2 * NNS_MLP_MAX_LAYERS])
+{
+    size_t count = 0;
+    for (size_t l = 0; l < m->cfg.nlayers; l++) {
+        size_t c = m->cfg.dims[l], lo, hi;
+        share(m->cfg.dims[l + 1], t, nt, &lo, &hi);
+        off[count] = m->w_off[l] + lo * c, len[count++] = (hi - lo) * c;
+        off[count] = m->b_off[l] + lo, len[count++] = hi - lo;
+    }
+    return count;
 }
 
 /* --detect-anomaly: an output of layer l's kernel, whole, after the
@@ -168,7 +189,7 @@ static nns_status layer_forward_features(nns_mlp *m, size_t l, size_t n, size_t 
     size_t c = m->cfg.dims[l], oc = m->cfg.dims[l + 1], cnt = hi - lo;
     nns_act act = layer_act(m, l);
     float *ocols = m->gcols[t], *pcols = ocols + n * cnt;
-    nns_status s = nns_linear_fwd(ocols, act ? pcols : NULL, m->x[l], m->params + m->w_off[l] + lo * c,
+    nns_status s = nns_linear_fwd(ocols, act ? pcols : NULL, layer_input(m, l), m->params + m->w_off[l] + lo * c,
                                   m->params + m->b_off[l] + lo, n, c, cnt, act, m->ws[t]);
     if (s != NNS_OK) return s;
     nns_columns_scatter(m->x[l + 1], ocols, n, oc, lo, cnt);
@@ -181,8 +202,8 @@ static nns_status layer_forward_rows(nns_mlp *m, size_t l, size_t lo, size_t hi,
 {
     size_t c = m->cfg.dims[l], oc = m->cfg.dims[l + 1];
     nns_act act = layer_act(m, l);
-    return nns_linear_fwd(m->x[l + 1] + lo * oc, act ? m->pre[l] + lo * oc : NULL, m->x[l] + lo * c,
-                          m->params + m->w_off[l], m->params + m->b_off[l], hi - lo, c, oc, act,
+    return nns_linear_fwd(m->x[l + 1] + lo * oc, act ? m->pre[l] + lo * oc : NULL,
+                          layer_input(m, l) + lo * c, m->params + m->w_off[l], m->params + m->b_off[l], hi - lo, c, oc, act,
                           m->ws[t]);
 }
 
@@ -190,7 +211,7 @@ nns_status nns_mlp_forward(nns_mlp *m, const float *input, size_t n)
 {
     if (n > m->batch) return NNS_ERR_ARG;
     nns_anomaly_reset(&m->anomaly);
-    memcpy(m->x[0], input, n * m->cfg.dims[0] * sizeof(float));
+    m->input = input;
     nns_status status = NNS_OK;
     for (size_t l = 0; l < m->cfg.nlayers; l++) {
         /* Wide layers split their output features between the threads, so
@@ -233,7 +254,7 @@ static nns_status layer_param_grads(nns_mlp *m, size_t l, size_t n, size_t lo, s
     memset(m->grads + m->w_off[l] + lo * c, 0, cnt * c * sizeof(float));
     memset(m->grads + m->b_off[l] + lo, 0, cnt * sizeof(float));
     return nns_linear_bwd(NULL, m->grads + m->w_off[l] + lo * c, m->grads + m->b_off[l] + lo, dout,
-                          pre, m->x[l], m->params + m->w_off[l] + lo * c, n, c, cnt, act, m->ws[t]);
+                          pre, layer_input(m, l), m->params + m->w_off[l] + lo * c, n, c, cnt, act, m->ws[t]);
 }
 
 nns_status nns_mlp_forward_backward(nns_mlp *m, const float *input, const int32_t *labels,

@@ -27,8 +27,11 @@ typedef struct nns_mlp {
     size_t nparams, w_off[NNS_MLP_MAX_LAYERS], b_off[NNS_MLP_MAX_LAYERS];
     float *params, *grads, *m, *v;
     /* activations: x[l] (batch x dims[l]) is layer l's input, x[nlayers]
-     * the logits; pre[l] the pre-activation of layer l (hidden layers) */
+     * the logits; pre[l] the pre-activation of layer l (hidden layers).
+     * x[0] is not allocated: layer 0 reads `input`, the caller's rows, in
+     * place during a call. */
     float *x[NNS_MLP_MAX_LAYERS + 1], *pre[NNS_MLP_MAX_LAYERS], *dx[NNS_MLP_MAX_LAYERS + 1];
+    const float *input;
     /* per thread: a workspace and scratch for a slice of columns (the
      * forward's output features; dout's columns for dweight) */
     void **ws;
@@ -56,6 +59,14 @@ nns_status nns_mlp_forward(nns_mlp *m, const float *input, size_t n);
  * m->grads (zeroed first). */
 nns_status nns_mlp_forward_backward(nns_mlp *m, const float *input, const int32_t *labels,
                                     size_t n, float *loss);
+/* Thread t of nt's parameters: each layer's weight rows and bias entries
+ * of the output features t's share of the backward writes (and, for a
+ * wide layer, its forward reads), as 2 x nlayers stretches [off[i], off[i]
+ * + len[i]) of the flat buffers. Returns their count. An optimizer that
+ * updates these on thread t keeps every parameter, its gradient and its
+ * moments in the cache of the one core that reads and writes them. */
+size_t nns_mlp_thread_params(const nns_mlp *m, int t, int nt, size_t off[2 * NNS_MLP_MAX_LAYERS],
+                             size_t len[2 * NNS_MLP_MAX_LAYERS]);
 /* The state_dict name of parameter tensor i (2 per layer: weight, bias) of
  * the equivalent nn.Sequential, e.g. "0.weight", "2.bias". */
 void nns_mlp_tensor_name(const nns_mlp *m, size_t i, char *out, size_t len);

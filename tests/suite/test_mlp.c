@@ -181,6 +181,37 @@ static void test_threads_same_bits(void)
     nns_mlp_free(&a), nns_mlp_free(&b);
 }
 
+/* The optimizer's per-thread stretches (nns_mlp_thread_params) cover
+ * every parameter exactly once for 1 to 5 threads, including more threads
+ * than the 3-wide layer has features, and thread t's weight rows are the
+ * features its share of dweight writes. */
+static void test_thread_params_partition(void)
+{
+    nns_mlp_config cfg = {.nlayers = 3, .dims = {7, 16, 3, 5}, .act = NNS_ACT_RELU};
+    nns_mlp m;
+    char err[128];
+    CU_ASSERT_EQUAL_FATAL(nns_mlp_create(&m, &cfg, 4, 1, err, sizeof err), 0);
+    unsigned char *seen = malloc(m.nparams);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(seen);
+    for (int nt = 1; nt <= 5; nt++) {
+        memset(seen, 0, m.nparams);
+        for (int t = 0; t < nt; t++) {
+            size_t off[2 * NNS_MLP_MAX_LAYERS], len[2 * NNS_MLP_MAX_LAYERS];
+            size_t n = nns_mlp_thread_params(&m, t, nt, off, len);
+            CU_ASSERT_EQUAL(n, 2 * cfg.nlayers);
+            for (size_t i = 0; i < n; i++)
+                for (size_t j = off[i]; j < off[i] + len[i] && j < m.nparams; j++) seen[j]++;
+            /* layer 1 (3 features): thread t's rows start at feature 3t/nt */
+            CU_ASSERT_EQUAL(off[2], m.w_off[1] + (size_t)(3 * t / nt) * cfg.dims[1]);
+        }
+        size_t once = 0;
+        for (size_t j = 0; j < m.nparams; j++) once += seen[j] == 1;
+        CU_ASSERT_EQUAL(once, m.nparams);
+    }
+    free(seen);
+    nns_mlp_free(&m);
+}
+
 /* --detect-anomaly: a clean step passes every check; a NaN weight of
  * layer 0 is named at the first kernel it spoils (layer 0's forward, the
  * pre-activation of row 0), the same for 1 and 2 threads; unchecked, the
@@ -228,7 +259,8 @@ static char *misalign_buffers(nns_mlp *m, float **saved[], float *orig[], size_t
     float **params[] = {&m->params, &m->grads, &m->m, &m->v};
     for (size_t i = 0; i < 4; i++) slot[n] = params[i], bytes[n++] = m->nparams * sizeof(float);
     for (size_t l = 0; l <= L; l++) {
-        slot[n] = &m->x[l], bytes[n++] = m->batch * m->cfg.dims[l] * sizeof(float);
+        if (l) /* x[0] is the caller's input (misaligned by the test itself) */
+            slot[n] = &m->x[l], bytes[n++] = m->batch * m->cfg.dims[l] * sizeof(float);
         slot[n] = &m->dx[l], bytes[n++] = m->batch * m->cfg.dims[l] * sizeof(float);
         if (l < L) slot[n] = &m->pre[l], bytes[n++] = m->batch * m->cfg.dims[l + 1] * sizeof(float);
     }
@@ -277,6 +309,7 @@ int register_mlp_suite(void)
     CU_pSuite s = CU_add_suite("mlp", NULL, NULL);
     if (!s || !CU_add_test(s, "one_step_vs_torch", test_one_step_vs_torch) ||
         !CU_add_test(s, "threads_same_bits", test_threads_same_bits) ||
+        !CU_add_test(s, "thread_params_partition", test_thread_params_partition) ||
         !CU_add_test(s, "alignment_same_bits", test_alignment_same_bits) ||
         !CU_add_test(s, "detect_anomaly", test_detect_anomaly))
         return CU_get_error();
