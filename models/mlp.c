@@ -2,12 +2,15 @@
  * model level: the forward of a wide layer splits its output features
  * across threads (a narrow one the batch's rows), din splits rows, dweight
  * and dbias split the output features (a thread works on a dense copy of
- * its columns, models/columns.h). No reduction dimension is ever split, so
- * the result is bit-identical for any thread count. Each thread zeroes the
- * gradients it then accumulates into, while they are its own. */
+ * its columns, models/columns.h), and so does the optimizer's update. The
+ * feature splits give each thread its own share, in chunks that an idle
+ * thread may take over (models/share.h). No reduction dimension is ever
+ * split, so the result is bit-identical for any thread count. Each thread
+ * zeroes the gradients it then accumulates into, while they are its own. */
 #include "mlp.h"
 
 #include "columns.h"
+#include "share.h"
 
 #include <math.h>
 #include <omp.h>
@@ -74,7 +77,9 @@ int nns_mlp_create(nns_mlp *m, const nns_mlp_config *cfg, size_t batch, int thre
     }
     m->ws = calloc((size_t)m->threads, sizeof *m->ws);
     m->gcols = calloc((size_t)m->threads, sizeof *m->gcols);
-    ok = ok && m->ws && m->gcols;
+    size_t counters = (size_t)m->threads * NNS_MLP_MAX_LAYERS * sizeof *m->counters;
+    m->counters = aligned_alloc(_Alignof(nns_share_counter), counters);
+    ok = ok && m->ws && m->gcols && m->counters;
     for (int t = 0; ok && t < m->threads; t++) {
         m->ws[t] = malloc(m->ws_bytes ? m->ws_bytes : 1);
         m->gcols[t] = floats(2 * batch * widest);
@@ -97,7 +102,7 @@ void nns_mlp_free(nns_mlp *m)
     }
     for (int t = 0; m->ws && t < m->threads; t++) free(m->ws[t]);
     for (int t = 0; m->gcols && t < m->threads; t++) free(m->gcols[t]);
-    free(m->ws), free(m->gcols);
+    free(m->ws), free(m->gcols), free(m->counters);
     memset(m, 0, sizeof *m);
 }
 
@@ -130,24 +135,45 @@ static nns_act layer_act(const nns_mlp *m, size_t l)
     return l + 1 < m->cfg.nlayers ? m->cfg.act : NNS_ACT_NONE;
 }
 
-/* Thread t's share [*lo, *hi) of n items. */
-static void share(size_t n, int t, int threads, size_t *lo, size_t *hi)
+/* Output features a chunk of the forward, dweight or update holds on
+ * more than one thread (models/share.h); at least MLP_MIN_FEATURES. One
+ * thread takes a layer whole: a chunk's columns are copied to and from
+ * dense scratch, and each call packs its own panels. */
+#ifndef MLP_CHUNK
+#define MLP_CHUNK 64
+#endif
+
+/* The split of n output features between the model's threads. */
+static nns_shares feature_shares(nns_mlp *m, nns_share_counter *counters, size_t n)
 {
-    *lo = n * (size_t)t / (size_t)threads;
-    *hi = n * (size_t)(t + 1) / (size_t)threads;
+    return nns_shares_start(counters, n, m->threads > 1 ? MLP_CHUNK : n, m->threads);
 }
 
-size_t nns_mlp_thread_params(const nns_mlp *m, int t, int nt, size_t off[2 * NNS_MLP_MAX_LAYERS],
-                             size_t len[2 * NNS_MLP_MAX_LAYERS])
+nns_status nns_mlp_update(nns_mlp *m, nns_mlp_update_fn *fn, void *ctx)
 {
-    size_t count = 0;
-    for (size_t l = 0; l < m->cfg.nlayers; l++) {
-        size_t c = m->cfg.dims[l], lo, hi;
-        share(m->cfg.dims[l + 1], t, nt, &lo, &hi);
-        off[count] = m->w_off[l] + lo * c, len[count++] = (hi - lo) * c;
-        off[count] = m->b_off[l] + lo, len[count++] = hi - lo;
+    size_t L = m->cfg.nlayers;
+    nns_shares sh[NNS_MLP_MAX_LAYERS];
+    for (size_t l = 0; l < L; l++)
+        sh[l] = feature_shares(m, m->counters + l * (size_t)m->threads, m->cfg.dims[l + 1]);
+    nns_status status = NNS_OK;
+#pragma omp parallel num_threads(m->threads)
+    {
+        int t = omp_get_thread_num();
+        size_t lo, hi;
+        nns_status s = NNS_OK;
+        for (size_t l = 0; l < L; l++) {
+            size_t c = m->cfg.dims[l];
+            while (s == NNS_OK && nns_shares_take(&sh[l], t, &lo, &hi)) {
+                s = fn(ctx, m->w_off[l] + lo * c, m->w_off[l] + hi * c);
+                if (s == NNS_OK) s = fn(ctx, m->b_off[l] + lo, m->b_off[l] + hi);
+            }
+        }
+        if (s != NNS_OK) {
+#pragma omp critical
+            status = s;
+        }
     }
-    return count;
+    return status;
 }
 
 /* --detect-anomaly: an output of layer l's kernel, whole, after the
@@ -178,7 +204,7 @@ static int backward_fault(nns_mlp *m, size_t l, size_t n)
            faulty(m, "linear_bwd", l, "dbias", m->grads + m->b_off[l], oc);
 }
 
-/* Fewest output features a thread takes when the forward splits features. */
+/* Fewest output features a thread owns when the forward splits features. */
 #define MLP_MIN_FEATURES 64
 
 /* Layer l's forward for the features [lo, hi) of all n rows: into the
@@ -189,7 +215,8 @@ static nns_status layer_forward_features(nns_mlp *m, size_t l, size_t n, size_t 
     size_t c = m->cfg.dims[l], oc = m->cfg.dims[l + 1], cnt = hi - lo;
     nns_act act = layer_act(m, l);
     float *ocols = m->gcols[t], *pcols = ocols + n * cnt;
-    nns_status s = nns_linear_fwd(ocols, act ? pcols : NULL, layer_input(m, l), m->params + m->w_off[l] + lo * c,
+    nns_status s = nns_linear_fwd(ocols, act ? pcols : NULL, layer_input(m, l),
+                                  m->params + m->w_off[l] + lo * c,
                                   m->params + m->b_off[l] + lo, n, c, cnt, act, m->ws[t]);
     if (s != NNS_OK) return s;
     nns_columns_scatter(m->x[l + 1], ocols, n, oc, lo, cnt);
@@ -203,8 +230,8 @@ static nns_status layer_forward_rows(nns_mlp *m, size_t l, size_t lo, size_t hi,
     size_t c = m->cfg.dims[l], oc = m->cfg.dims[l + 1];
     nns_act act = layer_act(m, l);
     return nns_linear_fwd(m->x[l + 1] + lo * oc, act ? m->pre[l] + lo * oc : NULL,
-                          layer_input(m, l) + lo * c, m->params + m->w_off[l], m->params + m->b_off[l], hi - lo, c, oc, act,
-                          m->ws[t]);
+                          layer_input(m, l) + lo * c, m->params + m->w_off[l],
+                          m->params + m->b_off[l], hi - lo, c, oc, act, m->ws[t]);
 }
 
 nns_status nns_mlp_forward(nns_mlp *m, const float *input, size_t n)
@@ -221,18 +248,22 @@ nns_status nns_mlp_forward(nns_mlp *m, const float *input, size_t n)
          * either way (the GEMM's order does not depend on the tile's place),
          * so the bits do not depend on the thread count. */
         int by_features = m->threads > 1 && m->cfg.dims[l + 1] >= MLP_MIN_FEATURES * (size_t)m->threads;
+        nns_shares features = feature_shares(m, m->counters, m->cfg.dims[l + 1]);
 #pragma omp parallel num_threads(m->threads)
         {
             int t = omp_get_thread_num();
             size_t lo, hi;
-            share(by_features ? m->cfg.dims[l + 1] : n, t, omp_get_num_threads(), &lo, &hi);
-            if (hi > lo) {
-                nns_status s = by_features ? layer_forward_features(m, l, n, lo, hi, t)
-                                           : layer_forward_rows(m, l, lo, hi, t);
-                if (s != NNS_OK) {
+            nns_status s = NNS_OK;
+            if (by_features) {
+                while (s == NNS_OK && nns_shares_take(&features, t, &lo, &hi))
+                    s = layer_forward_features(m, l, n, lo, hi, t);
+            } else {
+                nns_share(n, t, omp_get_num_threads(), &lo, &hi);
+                if (hi > lo) s = layer_forward_rows(m, l, lo, hi, t);
+            }
+            if (s != NNS_OK) {
 #pragma omp critical
-                    status = s;
-                }
+                status = s;
             }
         }
         if (status != NNS_OK) return status;
@@ -273,21 +304,22 @@ nns_status nns_mlp_forward_backward(nns_mlp *m, const float *input, const int32_
     for (size_t l = L; status == NNS_OK && l-- > 0;) {
         size_t c = m->cfg.dims[l], oc = m->cfg.dims[l + 1];
         nns_act act = layer_act(m, l);
+        nns_shares features = feature_shares(m, m->counters, oc);
 #pragma omp parallel num_threads(m->threads)
         {
             int t = omp_get_thread_num(), nt = omp_get_num_threads();
             size_t lo, hi;
             nns_status s = NNS_OK;
             if (l > 0) { /* din over rows, zeroed first; the first layer needs none */
-                share(n, t, nt, &lo, &hi);
+                nns_share(n, t, nt, &lo, &hi);
                 memset(m->dx[l] + lo * c, 0, (hi - lo) * c * sizeof(float));
                 if (hi > lo)
                     s = nns_linear_bwd(m->dx[l] + lo * c, NULL, NULL, m->dx[l + 1] + lo * oc,
                                        act ? m->pre[l] + lo * oc : NULL, m->x[l] + lo * c,
                                        m->params + m->w_off[l], hi - lo, c, oc, act, m->ws[t]);
             }
-            share(oc, t, nt, &lo, &hi);
-            if (s == NNS_OK && hi > lo) s = layer_param_grads(m, l, n, lo, hi, t);
+            while (s == NNS_OK && nns_shares_take(&features, t, &lo, &hi))
+                s = layer_param_grads(m, l, n, lo, hi, t);
             if (s != NNS_OK) {
 #pragma omp critical
                 status = s;

@@ -37,6 +37,8 @@ typedef struct nns_mlp {
     void **ws;
     size_t ws_bytes;
     float **gcols;
+    /* chunks taken per owning thread, for each layer (models/share.h) */
+    struct nns_share_counter *counters;
     /* --detect-anomaly: set .enabled after nns_mlp_create; a call that
      * meets a fault returns NNS_ANOMALY_STATUS with the message here */
     nns_anomaly anomaly;
@@ -59,14 +61,15 @@ nns_status nns_mlp_forward(nns_mlp *m, const float *input, size_t n);
  * m->grads (zeroed first). */
 nns_status nns_mlp_forward_backward(nns_mlp *m, const float *input, const int32_t *labels,
                                     size_t n, float *loss);
-/* Thread t of nt's parameters: each layer's weight rows and bias entries
- * of the output features t's share of the backward writes (and, for a
- * wide layer, its forward reads), as 2 x nlayers stretches [off[i], off[i]
- * + len[i]) of the flat buffers. Returns their count. An optimizer that
- * updates these on thread t keeps every parameter, its gradient and its
- * moments in the cache of the one core that reads and writes them. */
-size_t nns_mlp_thread_params(const nns_mlp *m, int t, int nt, size_t off[2 * NNS_MLP_MAX_LAYERS],
-                             size_t len[2 * NNS_MLP_MAX_LAYERS]);
+/* One stretch [lo, hi) of the flat buffers for an optimizer to update. */
+typedef nns_status nns_mlp_update_fn(void *ctx, size_t lo, size_t hi);
+/* Calls fn on every parameter once, in stretches, on the model's threads:
+ * each layer's weight rows and bias entries by the output features that
+ * thread's share of the backward owns (models/share.h), so in a calm run
+ * every parameter, its gradient and its moments stay in the cache of the
+ * one core that reads and writes them. The first status that is not
+ * NNS_OK. */
+nns_status nns_mlp_update(nns_mlp *m, nns_mlp_update_fn *fn, void *ctx);
 /* The state_dict name of parameter tensor i (2 per layer: weight, bias) of
  * the equivalent nn.Sequential, e.g. "0.weight", "2.bias". */
 void nns_mlp_tensor_name(const nns_mlp *m, size_t i, char *out, size_t len);

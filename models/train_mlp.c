@@ -13,7 +13,6 @@
 
 #include <inttypes.h>
 #include <math.h>
-#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,42 +186,40 @@ static float step_lr(const nns_mlp_train_opts *o, uint64_t step, uint64_t total)
     return (float)(0.5 * o->lr * (1.0 + cos(M_PI * (double)(step - 1) / (double)total)));
 }
 
+/* One optimizer step's settings, for the update of each stretch. */
+typedef struct optimizer_call {
+    nns_mlp *m;
+    const nns_mlp_train_opts *o;
+    float lr;
+    uint64_t step;
+} optimizer_call;
+
 /* The optimizer over the parameters [lo, hi) of the flat buffers. */
-static nns_status optimizer_range(nns_mlp *m, const nns_mlp_train_opts *o, float lr, uint64_t step,
-                                  size_t lo, size_t hi)
+static nns_status optimizer_range(void *ctx, size_t lo, size_t hi)
 {
+    const optimizer_call *k = ctx;
+    nns_mlp *m = k->m;
+    const nns_mlp_train_opts *o = k->o;
     if (o->optimizer == NNS_OPT_SGD) {
-        nns_sgd_config c = {lr, o->momentum, 0, o->weight_decay, 0};
-        return nns_sgd_step(m->params + lo, m->m + lo, m->grads + lo, hi - lo, &c, step);
+        nns_sgd_config c = {k->lr, o->momentum, 0, o->weight_decay, 0};
+        return nns_sgd_step(m->params + lo, m->m + lo, m->grads + lo, hi - lo, &c, k->step);
     }
-    nns_adam_config c = {lr, 0.9f, 0.999f, 1e-8f, o->weight_decay, o->optimizer == NNS_OPT_ADAMW};
-    return nns_adam_step(m->params + lo, m->m + lo, m->v + lo, m->grads + lo, hi - lo, &c, step);
+    nns_adam_config c = {k->lr, 0.9f, 0.999f, 1e-8f, o->weight_decay, o->optimizer == NNS_OPT_ADAMW};
+    return nns_adam_step(m->params + lo, m->m + lo, m->v + lo, m->grads + lo, hi - lo, &c, k->step);
 }
 
 /* The optimizer step: each thread updates the parameters whose gradients
- * its backward wrote (nns_mlp_thread_params), so none crosses to another
- * core's cache. On the Zen 5 VM (amd-oxide-f1a-m02), whose two cores
- * pass a cache line in about 215 ns, an even split of the flat buffers
- * handed some 2 MB a step across; this and the batch read in place
+ * its backward wrote (nns_mlp_update), so none crosses to another core's
+ * cache. On the Zen 5 VM (amd-oxide-f1a-m02), whose two cores pass a
+ * cache line in about 215 ns, an even split of the flat buffers handed
+ * some 2 MB a step across; this and the batch read in place
  * (models/mlp.c) took two threads from 1.71 to 1.51 ms a step (medians of
  * five alternating rounds). No element depends on another, so the bits do
  * not depend on the split. */
 static nns_status optimizer_step(nns_mlp *m, const nns_mlp_train_opts *o, float lr, uint64_t step)
 {
-    nns_status status = NNS_OK;
-#pragma omp parallel num_threads(m->threads)
-    {
-        size_t off[2 * NNS_MLP_MAX_LAYERS], len[2 * NNS_MLP_MAX_LAYERS];
-        size_t n = nns_mlp_thread_params(m, omp_get_thread_num(), omp_get_num_threads(), off, len);
-        nns_status s = NNS_OK;
-        for (size_t i = 0; i < n && s == NNS_OK; i++)
-            if (len[i]) s = optimizer_range(m, o, lr, step, off[i], off[i] + len[i]);
-        if (s != NNS_OK) {
-#pragma omp critical
-            status = s;
-        }
-    }
-    return status;
+    optimizer_call call = {m, o, lr, step};
+    return nns_mlp_update(m, optimizer_range, &call);
 }
 
 /* --detect-anomaly: the optimizer's outputs, under the checkpoint's names. */

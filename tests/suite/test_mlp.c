@@ -181,35 +181,42 @@ static void test_threads_same_bits(void)
     nns_mlp_free(&a), nns_mlp_free(&b);
 }
 
-/* The optimizer's per-thread stretches (nns_mlp_thread_params) cover
- * every parameter exactly once for 1 to 5 threads, including more threads
- * than the 3-wide layer has features, and thread t's weight rows are the
- * features its share of dweight writes. */
-static void test_thread_params_partition(void)
+/* nns_mlp_update's callback: counts each parameter of [lo, hi) (the
+ * stretches of concurrent calls never overlap), failing on a stretch that
+ * starts at `fail_at`. */
+typedef struct update_count {
+    unsigned char *seen;
+    size_t fail_at;
+} update_count;
+
+static nns_status count_update(void *ctx, size_t lo, size_t hi)
 {
-    nns_mlp_config cfg = {.nlayers = 3, .dims = {7, 16, 3, 5}, .act = NNS_ACT_RELU};
-    nns_mlp m;
-    char err[128];
-    CU_ASSERT_EQUAL_FATAL(nns_mlp_create(&m, &cfg, 4, 1, err, sizeof err), 0);
-    unsigned char *seen = malloc(m.nparams);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(seen);
+    update_count *u = ctx;
+    for (size_t j = lo; j < hi; j++) u->seen[j]++;
+    return lo == u->fail_at ? NNS_ERR_ARG : NNS_OK;
+}
+
+/* The optimizer's update (nns_mlp_update) reaches every parameter exactly
+ * once for 1 to 5 threads, including more threads than the 3-wide layer
+ * has features, and returns a stretch's failure. */
+static void test_update_covers_params(void)
+{
+    nns_mlp_config cfg = {.nlayers = 3, .dims = {7, 150, 3, 5}, .act = NNS_ACT_RELU};
     for (int nt = 1; nt <= 5; nt++) {
-        memset(seen, 0, m.nparams);
-        for (int t = 0; t < nt; t++) {
-            size_t off[2 * NNS_MLP_MAX_LAYERS], len[2 * NNS_MLP_MAX_LAYERS];
-            size_t n = nns_mlp_thread_params(&m, t, nt, off, len);
-            CU_ASSERT_EQUAL(n, 2 * cfg.nlayers);
-            for (size_t i = 0; i < n; i++)
-                for (size_t j = off[i]; j < off[i] + len[i] && j < m.nparams; j++) seen[j]++;
-            /* layer 1 (3 features): thread t's rows start at feature 3t/nt */
-            CU_ASSERT_EQUAL(off[2], m.w_off[1] + (size_t)(3 * t / nt) * cfg.dims[1]);
-        }
+        nns_mlp m;
+        char err[128];
+        CU_ASSERT_EQUAL_FATAL(nns_mlp_create(&m, &cfg, 4, nt, err, sizeof err), 0);
+        update_count u = {calloc(m.nparams, 1), SIZE_MAX};
+        CU_ASSERT_PTR_NOT_NULL_FATAL(u.seen);
+        CU_ASSERT_EQUAL(nns_mlp_update(&m, count_update, &u), NNS_OK);
         size_t once = 0;
-        for (size_t j = 0; j < m.nparams; j++) once += seen[j] == 1;
+        for (size_t j = 0; j < m.nparams; j++) once += u.seen[j] == 1;
         CU_ASSERT_EQUAL(once, m.nparams);
+        u.fail_at = m.b_off[1];
+        CU_ASSERT_EQUAL(nns_mlp_update(&m, count_update, &u), NNS_ERR_ARG);
+        free(u.seen);
+        nns_mlp_free(&m);
     }
-    free(seen);
-    nns_mlp_free(&m);
 }
 
 /* --detect-anomaly: a clean step passes every check; a NaN weight of
@@ -309,7 +316,7 @@ int register_mlp_suite(void)
     CU_pSuite s = CU_add_suite("mlp", NULL, NULL);
     if (!s || !CU_add_test(s, "one_step_vs_torch", test_one_step_vs_torch) ||
         !CU_add_test(s, "threads_same_bits", test_threads_same_bits) ||
-        !CU_add_test(s, "thread_params_partition", test_thread_params_partition) ||
+        !CU_add_test(s, "update_covers_params", test_update_covers_params) ||
         !CU_add_test(s, "alignment_same_bits", test_alignment_same_bits) ||
         !CU_add_test(s, "detect_anomaly", test_detect_anomaly))
         return CU_get_error();
