@@ -75,11 +75,12 @@ int nns_mlp_create(nns_mlp *m, const nns_mlp_config *cfg, size_t batch, int thre
             if (cfg->dims[l + 1] > widest) widest = cfg->dims[l + 1];
         }
     }
+    m->g = floats(batch * widest);
     m->ws = calloc((size_t)m->threads, sizeof *m->ws);
     m->gcols = calloc((size_t)m->threads, sizeof *m->gcols);
     size_t counters = (size_t)m->threads * NNS_MLP_MAX_LAYERS * sizeof *m->counters;
     m->counters = aligned_alloc(_Alignof(nns_share_counter), counters);
-    ok = ok && m->ws && m->gcols && m->counters;
+    ok = ok && m->g && m->ws && m->gcols && m->counters;
     for (int t = 0; ok && t < m->threads; t++) {
         m->ws[t] = malloc(m->ws_bytes ? m->ws_bytes : 1);
         m->gcols[t] = floats(2 * batch * widest);
@@ -102,7 +103,7 @@ void nns_mlp_free(nns_mlp *m)
     }
     for (int t = 0; m->ws && t < m->threads; t++) free(m->ws[t]);
     for (int t = 0; m->gcols && t < m->threads; t++) free(m->gcols[t]);
-    free(m->ws), free(m->gcols), free(m->counters);
+    free(m->g), free(m->ws), free(m->gcols), free(m->counters);
     memset(m, 0, sizeof *m);
 }
 
@@ -199,7 +200,9 @@ static int forward_fault(nns_mlp *m, size_t l, size_t n)
 static int backward_fault(nns_mlp *m, size_t l, size_t n)
 {
     size_t c = m->cfg.dims[l], oc = m->cfg.dims[l + 1];
-    return (l > 0 && faulty(m, "linear_bwd", l, "din", m->dx[l], n * c)) ||
+    nns_act act = layer_act(m, l);
+    return (act && faulty(m, act == NNS_ACT_RELU ? "relu_bwd" : "gelu_bwd", l, "dpre", m->g, n * oc)) ||
+           (l > 0 && faulty(m, "linear_bwd", l, "din", m->dx[l], n * c)) ||
            faulty(m, "linear_bwd", l, "dweight", m->grads + m->w_off[l], oc * c) ||
            faulty(m, "linear_bwd", l, "dbias", m->grads + m->b_off[l], oc);
 }
@@ -273,19 +276,27 @@ nns_status nns_mlp_forward(nns_mlp *m, const float *input, size_t n)
 }
 
 /* dweight and dbias of layer l for the features [lo, hi), zeroed first
- * (the kernel adds): those columns of dout (and pre) as dense matrices,
- * copied unless they are all of them. */
-static nns_status layer_param_grads(nns_mlp *m, size_t l, size_t n, size_t lo, size_t hi, int t)
+ * (the kernel adds), from g (n x oc, the gradient of the layer's
+ * product): those columns of g as a dense matrix, copied unless they are
+ * all of them. */
+static nns_status layer_param_grads(nns_mlp *m, size_t l, const float *g, size_t n, size_t lo,
+                                    size_t hi, int t)
 {
     size_t c = m->cfg.dims[l], oc = m->cfg.dims[l + 1], cnt = hi - lo;
-    nns_act act = layer_act(m, l);
-    const float *dout = nns_columns_dense(m->gcols[t], m->dx[l + 1], n, oc, lo, cnt);
-    const float *pre =
-        act ? nns_columns_dense(m->gcols[t] + n * cnt, m->pre[l], n, oc, lo, cnt) : NULL;
+    const float *gc = nns_columns_dense(m->gcols[t], g, n, oc, lo, cnt);
     memset(m->grads + m->w_off[l] + lo * c, 0, cnt * c * sizeof(float));
     memset(m->grads + m->b_off[l] + lo, 0, cnt * sizeof(float));
-    return nns_linear_bwd(NULL, m->grads + m->w_off[l] + lo * c, m->grads + m->b_off[l] + lo, dout,
-                          pre, layer_input(m, l), m->params + m->w_off[l] + lo * c, n, c, cnt, act, m->ws[t]);
+    return nns_linear_bwd(NULL, m->grads + m->w_off[l] + lo * c, m->grads + m->b_off[l] + lo, gc,
+                          NULL, layer_input(m, l), m->params + m->w_off[l] + lo * c, n, c, cnt,
+                          NNS_ACT_NONE, m->ws[t]);
+}
+
+/* g = dout * act'(pre) over n floats, by the activation's own backward
+ * (which adds: g is zeroed first). */
+static nns_status act_grad(nns_act act, float *g, const float *dout, const float *pre, size_t n)
+{
+    memset(g, 0, n * sizeof *g);
+    return act == NNS_ACT_RELU ? nns_relu_bwd(g, dout, pre, n) : nns_gelu_bwd(g, dout, pre, n);
 }
 
 nns_status nns_mlp_forward_backward(nns_mlp *m, const float *input, const int32_t *labels,
@@ -304,22 +315,33 @@ nns_status nns_mlp_forward_backward(nns_mlp *m, const float *input, const int32_
     for (size_t l = L; status == NNS_OK && l-- > 0;) {
         size_t c = m->cfg.dims[l], oc = m->cfg.dims[l + 1];
         nns_act act = layer_act(m, l);
+        /* The gradient of the layer's product, g = dout * act'(pre), is
+         * formed once, by rows, and read by both products (linear_bwd
+         * forming it would do so once for din and again for dweight, and
+         * dweight's share would copy the columns of both dout and pre). */
+        const float *g = act ? m->g : m->dx[l + 1];
         nns_shares features = feature_shares(m, m->counters, oc);
 #pragma omp parallel num_threads(m->threads)
         {
             int t = omp_get_thread_num(), nt = omp_get_num_threads();
             size_t lo, hi;
             nns_status s = NNS_OK;
+            nns_share(n, t, nt, &lo, &hi);
+            if (act && hi > lo)
+                s = act_grad(act, m->g + lo * oc, m->dx[l + 1] + lo * oc, m->pre[l] + lo * oc,
+                             (hi - lo) * oc);
             if (l > 0) { /* din over rows, zeroed first; the first layer needs none */
-                nns_share(n, t, nt, &lo, &hi);
                 memset(m->dx[l] + lo * c, 0, (hi - lo) * c * sizeof(float));
-                if (hi > lo)
-                    s = nns_linear_bwd(m->dx[l] + lo * c, NULL, NULL, m->dx[l + 1] + lo * oc,
-                                       act ? m->pre[l] + lo * oc : NULL, m->x[l] + lo * c,
-                                       m->params + m->w_off[l], hi - lo, c, oc, act, m->ws[t]);
+                if (s == NNS_OK && hi > lo)
+                    s = nns_linear_bwd(m->dx[l] + lo * c, NULL, NULL, g + lo * oc, NULL,
+                                       m->x[l] + lo * c, m->params + m->w_off[l], hi - lo, c, oc,
+                                       NNS_ACT_NONE, m->ws[t]);
+            }
+            if (act) { /* dweight reads every row of g */
+#pragma omp barrier
             }
             while (s == NNS_OK && nns_shares_take(&features, t, &lo, &hi))
-                s = layer_param_grads(m, l, n, lo, hi, t);
+                s = layer_param_grads(m, l, g, n, lo, hi, t);
             if (s != NNS_OK) {
 #pragma omp critical
                 status = s;

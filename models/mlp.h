@@ -32,6 +32,7 @@ typedef struct nns_mlp {
      * place during a call. */
     float *x[NNS_MLP_MAX_LAYERS + 1], *pre[NNS_MLP_MAX_LAYERS], *dx[NNS_MLP_MAX_LAYERS + 1];
     const float *input;
+    float *g; /* the backward's dout * act'(pre) of one layer (batch x widest) */
     /* per thread: a workspace and scratch for a slice of columns (the
      * forward's output features; dout's columns for dweight) */
     void **ws;

@@ -255,7 +255,7 @@ static void test_detect_anomaly(void)
  * offset 1..15 past a 64-byte boundary (contents copied), so that no
  * kernel sees the alignment malloc gave. Returns the arena; the original
  * pointers go to saved[] (restore them before nns_mlp_free). */
-enum { MISALIGNED_MAX = 4 + 3 * (NNS_MLP_MAX_LAYERS + 1) + 2 * 2 };
+enum { MISALIGNED_MAX = 5 + 3 * (NNS_MLP_MAX_LAYERS + 1) + 2 * 2 };
 
 static char *misalign_buffers(nns_mlp *m, float **saved[], float *orig[], size_t *count)
 {
@@ -265,6 +265,7 @@ static char *misalign_buffers(nns_mlp *m, float **saved[], float *orig[], size_t
         if (m->cfg.dims[l + 1] > widest) widest = m->cfg.dims[l + 1];
     float **params[] = {&m->params, &m->grads, &m->m, &m->v};
     for (size_t i = 0; i < 4; i++) slot[n] = params[i], bytes[n++] = m->nparams * sizeof(float);
+    slot[n] = &m->g, bytes[n++] = m->batch * widest * sizeof(float);
     for (size_t l = 0; l <= L; l++) {
         if (l) /* x[0] is the caller's input (misaligned by the test itself) */
             slot[n] = &m->x[l], bytes[n++] = m->batch * m->cfg.dims[l] * sizeof(float);
