@@ -42,6 +42,23 @@ int nns_mlp_parse_hidden(nns_mlp_config *cfg, const char *hidden, size_t inputs,
     return 0;
 }
 
+static nns_act layer_act(const nns_mlp *m, size_t l)
+{
+    return l + 1 < m->cfg.nlayers ? m->cfg.act : NNS_ACT_NONE;
+}
+
+/* Whether layer l keeps its pre-activation for the backward. ReLU's
+ * derivative is read from its output instead: relu(x) > 0 exactly where
+ * x > 0, and is NaN exactly where x is, which is where relu_bwd passes
+ * dout. So a ReLU layer's product goes straight into its output, the
+ * activation applied in place, and on several threads one copy of each
+ * chunk's columns is saved. */
+static int keeps_pre(const nns_mlp *m, size_t l)
+{
+    nns_act act = layer_act(m, l);
+    return act != NNS_ACT_NONE && act != NNS_ACT_RELU;
+}
+
 static float *floats(size_t n) { return calloc(n ? n : 1, sizeof(float)); }
 
 int nns_mlp_create(nns_mlp *m, const nns_mlp_config *cfg, size_t batch, int threads, char *err,
@@ -66,8 +83,8 @@ int nns_mlp_create(nns_mlp *m, const nns_mlp_config *cfg, size_t batch, int thre
         m->dx[l] = floats(batch * cfg->dims[l]);
         ok = ok && (!l || m->x[l]) && m->dx[l];
         if (l < L) {
-            m->pre[l] = floats(batch * cfg->dims[l + 1]);
-            ok = ok && m->pre[l];
+            m->pre[l] = keeps_pre(m, l) ? floats(batch * cfg->dims[l + 1]) : NULL;
+            ok = ok && (m->pre[l] || !keeps_pre(m, l));
             size_t f = nns_linear_fwd_workspace_size(batch, cfg->dims[l], cfg->dims[l + 1], cfg->act);
             size_t b = nns_linear_bwd_workspace_size(batch, cfg->dims[l], cfg->dims[l + 1], cfg->act);
             if (f > m->ws_bytes) m->ws_bytes = f;
@@ -131,9 +148,11 @@ static const float *layer_input(const nns_mlp *m, size_t l)
     return l ? m->x[l] : m->input;
 }
 
-static nns_act layer_act(const nns_mlp *m, size_t l)
+/* What layer l's activation derivative is read from: its pre-activation,
+ * or for ReLU its output. */
+static const float *act_input(const nns_mlp *m, size_t l)
 {
-    return l + 1 < m->cfg.nlayers ? m->cfg.act : NNS_ACT_NONE;
+    return keeps_pre(m, l) ? m->pre[l] : m->x[l + 1];
 }
 
 /* Output features a chunk of the forward, dweight or update holds on
@@ -187,11 +206,12 @@ static int faulty(nns_mlp *m, const char *kernel, size_t l, const char *what, co
     return nns_anomaly_scan(&m->anomaly, kernel, where, what, p, n);
 }
 
-/* Layer l's forward outputs in order: the pre-activation, the output. */
+/* Layer l's forward outputs in order: the pre-activation (where kept),
+ * the output. */
 static int forward_fault(nns_mlp *m, size_t l, size_t n)
 {
     size_t oc = m->cfg.dims[l + 1];
-    return (layer_act(m, l) && faulty(m, "linear_fwd", l, "pre", m->pre[l], n * oc)) ||
+    return (keeps_pre(m, l) && faulty(m, "linear_fwd", l, "pre", m->pre[l], n * oc)) ||
            faulty(m, "linear_fwd", l, "out", m->x[l + 1], n * oc);
 }
 
@@ -217,13 +237,14 @@ static nns_status layer_forward_features(nns_mlp *m, size_t l, size_t n, size_t 
 {
     size_t c = m->cfg.dims[l], oc = m->cfg.dims[l + 1], cnt = hi - lo;
     nns_act act = layer_act(m, l);
+    int pre = keeps_pre(m, l);
     float *ocols = m->gcols[t], *pcols = ocols + n * cnt;
-    nns_status s = nns_linear_fwd(ocols, act ? pcols : NULL, layer_input(m, l),
+    nns_status s = nns_linear_fwd(ocols, pre ? pcols : NULL, layer_input(m, l),
                                   m->params + m->w_off[l] + lo * c,
                                   m->params + m->b_off[l] + lo, n, c, cnt, act, m->ws[t]);
     if (s != NNS_OK) return s;
     nns_columns_scatter(m->x[l + 1], ocols, n, oc, lo, cnt);
-    if (act) nns_columns_scatter(m->pre[l], pcols, n, oc, lo, cnt);
+    if (pre) nns_columns_scatter(m->pre[l], pcols, n, oc, lo, cnt);
     return NNS_OK;
 }
 
@@ -232,7 +253,7 @@ static nns_status layer_forward_rows(nns_mlp *m, size_t l, size_t lo, size_t hi,
 {
     size_t c = m->cfg.dims[l], oc = m->cfg.dims[l + 1];
     nns_act act = layer_act(m, l);
-    return nns_linear_fwd(m->x[l + 1] + lo * oc, act ? m->pre[l] + lo * oc : NULL,
+    return nns_linear_fwd(m->x[l + 1] + lo * oc, keeps_pre(m, l) ? m->pre[l] + lo * oc : NULL,
                           layer_input(m, l) + lo * c, m->params + m->w_off[l],
                           m->params + m->b_off[l], hi - lo, c, oc, act, m->ws[t]);
 }
@@ -292,11 +313,11 @@ static nns_status layer_param_grads(nns_mlp *m, size_t l, const float *g, size_t
 }
 
 /* g = dout * act'(pre) over n floats, by the activation's own backward
- * (which adds: g is zeroed first). */
-static nns_status act_grad(nns_act act, float *g, const float *dout, const float *pre, size_t n)
+ * (which adds: g is zeroed first), from `from` (act_input). */
+static nns_status act_grad(nns_act act, float *g, const float *dout, const float *from, size_t n)
 {
     memset(g, 0, n * sizeof *g);
-    return act == NNS_ACT_RELU ? nns_relu_bwd(g, dout, pre, n) : nns_gelu_bwd(g, dout, pre, n);
+    return act == NNS_ACT_RELU ? nns_relu_bwd(g, dout, from, n) : nns_gelu_bwd(g, dout, from, n);
 }
 
 nns_status nns_mlp_forward_backward(nns_mlp *m, const float *input, const int32_t *labels,
@@ -328,7 +349,7 @@ nns_status nns_mlp_forward_backward(nns_mlp *m, const float *input, const int32_
             nns_status s = NNS_OK;
             nns_share(n, t, nt, &lo, &hi);
             if (act && hi > lo)
-                s = act_grad(act, m->g + lo * oc, m->dx[l + 1] + lo * oc, m->pre[l] + lo * oc,
+                s = act_grad(act, m->g + lo * oc, m->dx[l + 1] + lo * oc, act_input(m, l) + lo * oc,
                              (hi - lo) * oc);
             if (l > 0) { /* din over rows, zeroed first; the first layer needs none */
                 memset(m->dx[l] + lo * c, 0, (hi - lo) * c * sizeof(float));

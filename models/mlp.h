@@ -27,7 +27,9 @@ typedef struct nns_mlp {
     size_t nparams, w_off[NNS_MLP_MAX_LAYERS], b_off[NNS_MLP_MAX_LAYERS];
     float *params, *grads, *m, *v;
     /* activations: x[l] (batch x dims[l]) is layer l's input, x[nlayers]
-     * the logits; pre[l] the pre-activation of layer l (hidden layers).
+     * the logits; pre[l] the pre-activation of hidden layer l where the
+     * backward needs it (GELU; NULL for ReLU, whose derivative is read
+     * from its output).
      * x[0] is not allocated: layer 0 reads `input`, the caller's rows, in
      * place during a call. */
     float *x[NNS_MLP_MAX_LAYERS + 1], *pre[NNS_MLP_MAX_LAYERS], *dx[NNS_MLP_MAX_LAYERS + 1];

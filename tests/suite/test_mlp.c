@@ -149,9 +149,9 @@ static void test_one_step_vs_torch(void)
  * same initial weights; x and y a batch from the same generator. */
 enum { BITS_N = 29, BITS_C = 37 };
 
-static int bits_models(nns_mlp *a, int ta, nns_mlp *b, int tb, float *x, int32_t *y)
+static int bits_models(nns_act act, nns_mlp *a, int ta, nns_mlp *b, int tb, float *x, int32_t *y)
 {
-    nns_mlp_config cfg = {.nlayers = 3, .dims = {BITS_C, 150, 33, 5}, .act = NNS_ACT_GELU};
+    nns_mlp_config cfg = {.nlayers = 3, .dims = {BITS_C, 150, 33, 5}, .act = act};
     char err[256];
     if (nns_mlp_create(a, &cfg, BITS_N, ta, err, sizeof err) != 0) return -1;
     if (nns_mlp_create(b, &cfg, BITS_N, tb, err, sizeof err) != 0) return nns_mlp_free(a), -1;
@@ -164,21 +164,25 @@ static int bits_models(nns_mlp *a, int ta, nns_mlp *b, int tb, float *x, int32_t
 }
 
 /* The model splits rows and features across threads, never a reduction:
- * the loss and every gradient are the same bits for 1 and 2 threads. */
+ * the loss and every gradient are the same bits for 1 and 2 threads, with
+ * GELU (which keeps its pre-activation) and ReLU (which does not). */
 static void test_threads_same_bits(void)
 {
-    nns_mlp a, b;
-    float x[BITS_N * BITS_C];
-    int32_t y[BITS_N];
-    CU_ASSERT_EQUAL_FATAL(bits_models(&a, 1, &b, 2, x, y), 0);
-    float la, lb;
-    CU_ASSERT_EQUAL(nns_mlp_forward_backward(&a, x, y, BITS_N, &la), NNS_OK);
-    CU_ASSERT_EQUAL(nns_mlp_forward_backward(&b, x, y, BITS_N, &lb), NNS_OK);
-    CU_ASSERT(memcmp(&la, &lb, sizeof la) == 0);
-    CU_ASSERT(memcmp(a.x[1], b.x[1], BITS_N * 150 * sizeof(float)) == 0);
-    CU_ASSERT(memcmp(a.pre[0], b.pre[0], BITS_N * 150 * sizeof(float)) == 0);
-    CU_ASSERT(memcmp(a.grads, b.grads, a.nparams * sizeof(float)) == 0);
-    nns_mlp_free(&a), nns_mlp_free(&b);
+    const nns_act acts[] = {NNS_ACT_GELU, NNS_ACT_RELU};
+    for (size_t i = 0; i < sizeof acts / sizeof acts[0]; i++) {
+        nns_mlp a, b;
+        float x[BITS_N * BITS_C];
+        int32_t y[BITS_N];
+        CU_ASSERT_EQUAL_FATAL(bits_models(acts[i], &a, 1, &b, 2, x, y), 0);
+        float la, lb;
+        CU_ASSERT_EQUAL(nns_mlp_forward_backward(&a, x, y, BITS_N, &la), NNS_OK);
+        CU_ASSERT_EQUAL(nns_mlp_forward_backward(&b, x, y, BITS_N, &lb), NNS_OK);
+        CU_ASSERT(memcmp(&la, &lb, sizeof la) == 0);
+        CU_ASSERT(memcmp(a.x[1], b.x[1], BITS_N * 150 * sizeof(float)) == 0);
+        if (a.pre[0]) CU_ASSERT(memcmp(a.pre[0], b.pre[0], BITS_N * 150 * sizeof(float)) == 0);
+        CU_ASSERT(memcmp(a.grads, b.grads, a.nparams * sizeof(float)) == 0);
+        nns_mlp_free(&a), nns_mlp_free(&b);
+    }
 }
 
 /* nns_mlp_update's callback: counts each parameter of [lo, hi) (the
@@ -221,7 +225,8 @@ static void test_update_covers_params(void)
 
 /* --detect-anomaly: a clean step passes every check; a NaN weight of
  * layer 0 is named at the first kernel it spoils (layer 0's forward, the
- * pre-activation of row 0), the same for 1 and 2 threads; unchecked, the
+ * output of row 0: a ReLU layer keeps no pre-activation), the same for 1
+ * and 2 threads; unchecked, the
  * call succeeds with a NaN loss. */
 static void test_detect_anomaly(void)
 {
@@ -242,7 +247,7 @@ static void test_detect_anomaly(void)
         CU_ASSERT_EQUAL(nns_mlp_forward_backward(&m, x, y, 5, &loss), NNS_OK);
         m.params[m.w_off[0] + 2 * 6 + 1] = NAN; /* output feature 2 of layer 0 */
         CU_ASSERT_EQUAL(nns_mlp_forward_backward(&m, x, y, 5, &loss), NNS_ANOMALY_STATUS);
-        CU_ASSERT_STRING_EQUAL(m.anomaly.msg, "linear_fwd (layer 0, pre) produced a non-finite value "
+        CU_ASSERT_STRING_EQUAL(m.anomaly.msg, "linear_fwd (layer 0, out) produced a non-finite value "
                                               "(nan at element 2)");
         m.anomaly.enabled = 0;
         CU_ASSERT_EQUAL(nns_mlp_forward_backward(&m, x, y, 5, &loss), NNS_OK);
@@ -270,7 +275,8 @@ static char *misalign_buffers(nns_mlp *m, float **saved[], float *orig[], size_t
         if (l) /* x[0] is the caller's input (misaligned by the test itself) */
             slot[n] = &m->x[l], bytes[n++] = m->batch * m->cfg.dims[l] * sizeof(float);
         slot[n] = &m->dx[l], bytes[n++] = m->batch * m->cfg.dims[l] * sizeof(float);
-        if (l < L) slot[n] = &m->pre[l], bytes[n++] = m->batch * m->cfg.dims[l + 1] * sizeof(float);
+        if (l < L && m->pre[l])
+            slot[n] = &m->pre[l], bytes[n++] = m->batch * m->cfg.dims[l + 1] * sizeof(float);
     }
     for (int t = 0; t < m->threads && t < 2; t++) {
         slot[n] = (float **)&m->ws[t], bytes[n++] = m->ws_bytes;
@@ -296,7 +302,7 @@ static void test_alignment_same_bits(void)
     nns_mlp a, b;
     float x[BITS_N * BITS_C + 1], *xb = x + 1; /* b's input 4 bytes further on */
     int32_t y[BITS_N];
-    CU_ASSERT_EQUAL_FATAL(bits_models(&a, 2, &b, 2, x, y), 0);
+    CU_ASSERT_EQUAL_FATAL(bits_models(NNS_ACT_GELU, &a, 2, &b, 2, x, y), 0);
     float **saved[MISALIGNED_MAX], *orig[MISALIGNED_MAX];
     size_t count;
     char *arena = misalign_buffers(&b, saved, orig, &count);
