@@ -181,7 +181,10 @@ nns_status nns_mlp_update(nns_mlp *m, nns_mlp_update_fn *fn, void *ctx)
         int t = omp_get_thread_num();
         size_t lo, hi;
         nns_status s = NNS_OK;
-        for (size_t l = 0; l < L; l++) {
+        /* Last layer first: the next forward starts from layer 0's
+         * weights, then the most recently written (six alternating rounds
+         * on two threads: 1.68 -> 1.64 ms a step, five of them faster). */
+        for (size_t l = L; l-- > 0;) {
             size_t c = m->cfg.dims[l];
             while (s == NNS_OK && nns_shares_take(&sh[l], t, &lo, &hi)) {
                 s = fn(ctx, m->w_off[l] + lo * c, m->w_off[l] + hi * c);
