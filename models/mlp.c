@@ -159,9 +159,7 @@ static const float *act_input(const nns_mlp *m, size_t l)
  * more than one thread (models/share.h); at least MLP_MIN_FEATURES. One
  * thread takes a layer whole: a chunk's columns are copied to and from
  * dense scratch, and each call packs its own panels. */
-#ifndef MLP_CHUNK
 #define MLP_CHUNK 64
-#endif
 
 /* The split of n output features between the model's threads. */
 static nns_shares feature_shares(nns_mlp *m, nns_share_counter *counters, size_t n)

@@ -3,6 +3,7 @@
 #include "transformer.h"
 
 #include "columns.h"
+#include "share.h"
 
 #include <math.h>
 #include <omp.h>
@@ -225,13 +226,6 @@ void nns_transformer_init(nns_transformer *m, nns_rng *rng)
 
 /* ---- threading helpers ---------------------------------------------- */
 
-/* Thread t's share [*lo, *hi) of n items. */
-static void share(size_t n, int t, int nt, size_t *lo, size_t *hi)
-{
-    *lo = n * (size_t)t / (size_t)nt;
-    *hi = n * (size_t)(t + 1) / (size_t)nt;
-}
-
 /* Keeps the first failure of any thread. */
 static void note(nns_status *status, nns_status s)
 {
@@ -312,7 +306,7 @@ static void rows_linear(nns_transformer *m, int t, int nt, float *out, float *pr
                         nns_status *st)
 {
     size_t lo, hi;
-    share(n, t, nt, &lo, &hi);
+    nns_share(n, t, nt, &lo, &hi);
     if (hi > lo)
         note(st, nns_linear_fwd(out + lo * oc, pre ? pre + lo * oc : NULL, in + lo * c, w, b,
                                 hi - lo, c, oc, act, m->ws[t]));
@@ -330,14 +324,14 @@ static void linear_backward(nns_transformer *m, int t, int nt, float *din, float
 {
     size_t lo, hi;
     if (din) {
-        share(n, t, nt, &lo, &hi);
+        nns_share(n, t, nt, &lo, &hi);
         if (hi > lo) {
             memset(din + lo * c, 0, (hi - lo) * c * sizeof(float));
             note(st, nns_linear_bwd(din + lo * c, NULL, NULL, g + lo * oc, NULL, in + lo * c, w,
                                     hi - lo, c, oc, NNS_ACT_NONE, m->ws[t]));
         }
     }
-    share(oc, t, nt, &lo, &hi);
+    nns_share(oc, t, nt, &lo, &hi);
     size_t cnt = hi - lo;
     if (cnt > 0) {
         const float *cols = nns_columns_dense(m->gcols[t], g, n, oc, lo, cnt);
@@ -355,7 +349,7 @@ static void rows_layernorm(nns_transformer *m, int t, int nt, float *out, float 
                            nns_status *st)
 {
     size_t lo, hi;
-    share(n, t, nt, &lo, &hi);
+    nns_share(n, t, nt, &lo, &hi);
     if (hi > lo)
         note(st, nns_layernorm_fwd(out + lo * c, mean + lo, rstd + lo, in + lo * c, w, b, hi - lo, c,
                                    LN_EPS));
@@ -400,7 +394,7 @@ static void rows_add(int t, int nt, float *out, const float *a, const float *b, 
                      nns_status *st)
 {
     size_t lo, hi;
-    share(n, t, nt, &lo, &hi);
+    nns_share(n, t, nt, &lo, &hi);
     if (hi > lo) note(st, nns_add(out + lo * c, a + lo * c, b + lo * c, (hi - lo) * c));
 }
 
@@ -414,7 +408,7 @@ static void rows_dropout(const nns_transformer *m, int t, int nt, float *out, co
                          size_t site, size_t n, size_t c, nns_status *st)
 {
     size_t lo, hi;
-    share(n, t, nt, &lo, &hi);
+    nns_share(n, t, nt, &lo, &hi);
     if (hi > lo)
         note(st, nns_dropout(out + lo * c, in + lo * c, (hi - lo) * c, m->dropout,
                              nns_mix64(m->dropout_seed + site), lo * c));
@@ -475,7 +469,7 @@ static nns_status forward(nns_transformer *m, const int32_t *ids, size_t ld, con
         size_t lo, hi;
         /* x = drop(tok_emb[ids] + pos_emb[positions]) */
         float *x0 = m->a[0].x;
-        share(N, t, nt, &lo, &hi);
+        nns_share(N, t, nt, &lo, &hi);
         if (hi > lo) {
             note(st, nns_embedding_fwd(x0 + lo * C, m->ids + lo, P + m->tok, hi - lo, C));
             note(st, nns_embedding_fwd(m->tmp + lo * C, m->pos_ids + lo, P + m->pos, hi - lo, C));
@@ -526,7 +520,7 @@ static nns_status forward(nns_transformer *m, const int32_t *ids, size_t ld, con
                        N, C, st);
 #pragma omp barrier
         /* the mean over each sequence's rows, then the head */
-        share(m->nseq, t, nt, &lo, &hi);
+        nns_share(m->nseq, t, nt, &lo, &hi);
         for (size_t s = lo; s < hi; s++)
             note(st, nns_mean_pool_fwd(m->pooled + s * C, m->lnf + m->off[s] * C, &m->len[s], 1,
                                        (size_t)m->len[s], C));
@@ -580,14 +574,14 @@ nns_status nns_transformer_forward_backward(nns_transformer *m, const int32_t *i
         linear_backward(m, t, nt, m->dpooled, G + m->head_w, G + m->head_b, m->dlogits, m->pooled,
                         P + m->head_w, B, C, K, st);
 #pragma omp barrier
-        share(B, t, nt, &lo, &hi);
+        nns_share(B, t, nt, &lo, &hi);
         for (size_t s = lo; s < hi; s++) {
             size_t o = m->off[s], T = (size_t)m->len[s];
             memset(m->dln + o * C, 0, T * C * sizeof(float));
             note(st, nns_mean_pool_bwd(m->dln + o * C, m->dpooled + s * C, &m->len[s], 1, T, C));
         }
         check(m, "mean_pool_bwd", NULL, "din", m->dln, N * C);
-        share(N, t, nt, &lo, &hi);
+        nns_share(N, t, nt, &lo, &hi);
         if (hi > lo) memset(m->dx + lo * C, 0, (hi - lo) * C * sizeof(float));
 #pragma omp barrier
         layernorm_backward(m, m->dx, G + m->lnf_w, G + m->lnf_b, m->dln, m->xf, P + m->lnf_w,
@@ -600,7 +594,7 @@ nns_status nns_transformer_forward_backward(nns_transformer *m, const int32_t *i
             const float *g = branch_grad(m, t, nt, SITE_MLP(l), N, C, st);
             linear_backward(m, t, nt, m->dhid, G + b->fc2_w, G + b->fc2_b, g, a->hid,
                             P + b->fc2_w, N, 4 * C, C, st);
-            share(N, t, nt, &lo, &hi);
+            nns_share(N, t, nt, &lo, &hi);
             if (hi > lo) {
                 memset(m->dpre + lo * 4 * C, 0, (hi - lo) * 4 * C * sizeof(float));
                 note(st, nns_gelu_bwd(m->dpre + lo * 4 * C, m->dhid + lo * 4 * C, a->pre + lo * 4 * C,
