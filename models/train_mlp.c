@@ -7,22 +7,30 @@
 #include "data_root.h"
 #include "mlp.h"
 #include "mnist.h"
+#include "share.h"
 #include "rng.h"
 #include "train_log.h"
 #include "train_loop.h"
 
 #include <inttypes.h>
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define HOLDOUT 5000
 
-/* Normalized images as floats: (pixel/255 - mean) / std. */
+/* A set of images as their pixels, in place in the loaded file, and the
+ * float each byte stands for: (pixel/255 - mean) / std, a function of the
+ * byte alone, so a 256-entry table gives exactly the floats a normalized
+ * copy would hold. A batch is expanded from it as it is drawn: a quarter
+ * of the bytes a float copy of the set would read from memory, and a
+ * quarter of its size (60,000 images: 47 MB, not 188). */
 typedef struct dataset {
     size_t count, dim;
-    float *x;
+    const uint8_t *pixels;
+    float value[256];
     int32_t *y;
 } dataset;
 
@@ -30,20 +38,51 @@ static int make_set(dataset *d, const nns_mnist *src, size_t from, size_t count,
 {
     d->count = count;
     d->dim = src->rows * src->cols;
-    d->x = malloc(count * d->dim * sizeof *d->x);
+    d->pixels = src->pixels + from * d->dim;
+    for (int b = 0; b < 256; b++) d->value[b] = ((float)b / 255.0f - mean) / std;
     d->y = malloc(count * sizeof *d->y);
-    if (!d->x || !d->y) return -1;
-    for (size_t i = 0; i < count; i++) {
-        const uint8_t *p = src->pixels + (from + i) * d->dim;
-        for (size_t j = 0; j < d->dim; j++) d->x[i * d->dim + j] = ((float)p[j] / 255.0f - mean) / std;
-        d->y[i] = src->labels[from + i];
-    }
+    if (!d->y) return -1;
+    for (size_t i = 0; i < count; i++) d->y[i] = src->labels[from + i];
     return 0;
+}
+
+static const uint8_t *set_row(const dataset *d, const uint32_t *idx, size_t from, size_t i)
+{
+    return d->pixels + (idx ? idx[i] : from + i) * d->dim;
+}
+
+/* Asks for every cache line of a row's bytes. */
+static void prefetch_row(const uint8_t *p, size_t dim)
+{
+    for (size_t j = 0; j < dim; j += 64) __builtin_prefetch(p + j);
+    __builtin_prefetch(p + dim - 1);
+}
+
+/* The normalized rows of images idx[0..n) (or, idx NULL, from..from+n)
+ * into out (n x dim), on the model's threads. Each thread first asks for
+ * all of its rows' bytes, so that their misses overlap: a drawn row is a
+ * few cache lines somewhere in memory, which the byte loop alone would
+ * fetch about one miss at a time (a scratch test of 128 rows from cold
+ * memory: 130 us without, 56 with; a float copy of the rows, 95). */
+static void expand_rows(const dataset *d, float *out, const uint32_t *idx, size_t from, size_t n,
+                        int threads)
+{
+#pragma omp parallel num_threads(threads)
+    {
+        size_t lo, hi;
+        nns_share(n, omp_get_thread_num(), omp_get_num_threads(), &lo, &hi);
+        for (size_t i = lo; i < hi; i++) prefetch_row(set_row(d, idx, from, i), d->dim);
+        for (size_t i = lo; i < hi; i++) {
+            const uint8_t *p = set_row(d, idx, from, i);
+            float *o = out + i * d->dim;
+            for (size_t j = 0; j < d->dim; j++) o[j] = d->value[p[j]];
+        }
+    }
 }
 
 static void free_set(dataset *d)
 {
-    free(d->x), free(d->y);
+    free(d->y);
     memset(d, 0, sizeof *d);
 }
 
@@ -74,7 +113,8 @@ typedef struct mlp_run {
 static const float *eval_logits(void *ctx, size_t at, size_t n)
 {
     mlp_run *r = ctx;
-    if (nns_mlp_forward(r->m, r->ev->x + at * r->ev->dim, n) != NNS_OK) return NULL;
+    expand_rows(r->ev, r->bx, NULL, at, n, r->m->threads);
+    if (nns_mlp_forward(r->m, r->bx, n) != NNS_OK) return NULL;
     return r->m->x[r->m->cfg.nlayers];
 }
 
@@ -241,11 +281,8 @@ static nns_status train_step(void *ctx, const uint32_t *idx, size_t n, uint64_t 
 {
     mlp_run *r = ctx;
     const dataset *tr = r->tr;
-#pragma omp parallel for num_threads(r->m->threads) schedule(static)
-    for (size_t i = 0; i < n; i++) {
-        memcpy(r->bx + i * tr->dim, tr->x + (size_t)idx[i] * tr->dim, tr->dim * sizeof *r->bx);
-        r->by[i] = tr->y[idx[i]];
-    }
+    expand_rows(tr, r->bx, idx, 0, n, r->m->threads);
+    for (size_t i = 0; i < n; i++) r->by[i] = tr->y[idx[i]];
     *lr = step_lr(r->o, step, r->schedule_steps);
     nns_status st = nns_mlp_forward_backward(r->m, r->bx, r->by, n, loss);
     if (st == NNS_OK) st = optimizer_step(r->m, r->o, *lr, step);
