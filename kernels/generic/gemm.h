@@ -446,6 +446,9 @@ static void micro_rows_b_rows(size_t kc, const float *a, size_t lda, const float
  * product of at most this depth, reads B in place (see gemm()). */
 #define B_IN_PLACE_ROWS (2 * GEMM_MR)
 #define B_IN_PLACE_DEPTH 16
+/* Any product with at most this many rows of C reads B in place when
+ * its rows are whole cache lines apart (see gemm()). */
+#define B_FEW_ROWS 64
 
 /* How much of L1d the shallow blocking's KC x NR micro-panel of B fills:
  * all of it unless the ISA's linear.c says otherwise. */
@@ -546,9 +549,21 @@ static void gemm(float *c, size_t ldc, gemm_operand a, gemm_operand b, size_t m,
              * 1.00-1.01 (AVX2, which packs g^T), AVX-512 (g^T in place)
              * within noise. (Rows a power of two of lines apart share a
              * few sets: the 512 -> 512 layer's 32 lines are packed.) */
+            /* With at most B_FEW_ROWS rows of C (more than two row tiles)
+             * a packed sliver would serve at most 11 tiles, too few to
+             * pay for its packing, and B is read in place however many
+             * lines apart its rows are: a thread's 64 rows of the MLP's
+             * batch (din of the 512 -> 512 layer: W's rows, 32 lines
+             * apart) and its 64-feature chunks of dweight (the layer
+             * input's rows). On the Zen 5 (amd-oxide-f1a-m02), one core,
+             * medians of 301 calls, three alternations: AVX-512 din (64
+             * rows, 512 -> 512) 177-185 against 186-200 us, dweight (64 of
+             * 512 features, 128 rows) 41-43 against 45-48; AVX2 din even,
+             * dweight 90-95 against 104-107. (At 128 rows: AVX-512's din
+             * even, AVX2's slower.) */
             size_t b_lines = b.rs * sizeof(float) / 64;
-            int b_rows_spread =
-                kc > B_IN_PLACE_DEPTH && b.rs * sizeof(float) % 64 == 0 && b_lines % 2 == 1;
+            int b_rows_spread = kc > B_IN_PLACE_DEPTH && b.rs * sizeof(float) % 64 == 0 &&
+                                (b_lines % 2 == 1 || (m > B_IN_PLACE_ROWS && m <= B_FEW_ROWS));
             int b_in_place = b.cs == 1 && !ep->bias &&
                              (((a_by_cols || a_in_place) && m <= B_IN_PLACE_ROWS) ||
                               (a_in_place && kc <= B_IN_PLACE_DEPTH) || b_rows_spread);
