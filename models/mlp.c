@@ -161,10 +161,19 @@ static const float *act_input(const nns_mlp *m, size_t l)
  * dense scratch, and each call packs its own panels. */
 #define MLP_CHUNK 64
 
-/* The split of n output features between the model's threads. */
+/* Fewest output features a thread owns when the forward splits features. */
+#define MLP_MIN_FEATURES 64
+
+/* The split of n output features between the model's threads. A layer
+ * narrower than that (the 10-class head) is one chunk, which the first
+ * thread to ask takes whole: split, each thread's dweight read all of the
+ * layer's input for a few features (the head's din and dweight on two
+ * threads, three alternations: 37-41 us split, 33-34 whole). */
 static nns_shares feature_shares(nns_mlp *m, nns_share_counter *counters, size_t n)
 {
-    return nns_shares_start(counters, n, m->threads > 1 ? MLP_CHUNK : n, m->threads);
+    if (m->threads == 1 || n < MLP_MIN_FEATURES * (size_t)m->threads)
+        return nns_shares_start(counters, n, n, 1);
+    return nns_shares_start(counters, n, MLP_CHUNK, m->threads);
 }
 
 nns_status nns_mlp_update(nns_mlp *m, nns_mlp_update_fn *fn, void *ctx)
@@ -227,9 +236,6 @@ static int backward_fault(nns_mlp *m, size_t l, size_t n)
            faulty(m, "linear_bwd", l, "dweight", m->grads + m->w_off[l], oc * c) ||
            faulty(m, "linear_bwd", l, "dbias", m->grads + m->b_off[l], oc);
 }
-
-/* Fewest output features a thread owns when the forward splits features. */
-#define MLP_MIN_FEATURES 64
 
 /* Layer l's forward for the features [lo, hi) of all n rows: into the
  * thread's scratch (dense n x cnt), then copied into the columns of the
