@@ -358,15 +358,18 @@ nns_status nns_mlp_forward_backward(nns_mlp *m, const float *input, const int32_
             if (act && hi > lo)
                 s = act_grad(act, m->g + lo * oc, m->dx[l + 1] + lo * oc, act_input(m, l) + lo * oc,
                              (hi - lo) * oc);
-            if (l > 0) { /* din over rows, zeroed first; the first layer needs none */
+            if (act) { /* dweight reads every row of g */
+#pragma omp barrier
+            }
+            /* din over rows, zeroed first (the first layer needs none),
+             * after the barrier: a thread that is slow here hands its
+             * dweight chunks to the other, rather than keep it waiting */
+            if (l > 0) {
                 memset(m->dx[l] + lo * c, 0, (hi - lo) * c * sizeof(float));
                 if (s == NNS_OK && hi > lo)
                     s = nns_linear_bwd(m->dx[l] + lo * c, NULL, NULL, g + lo * oc, NULL,
                                        m->x[l] + lo * c, m->params + m->w_off[l], hi - lo, c, oc,
                                        NNS_ACT_NONE, m->ws[t]);
-            }
-            if (act) { /* dweight reads every row of g */
-#pragma omp barrier
             }
             while (s == NNS_OK && nns_shares_take(&features, t, &lo, &hi))
                 s = layer_param_grads(m, l, g, n, lo, hi, t);
