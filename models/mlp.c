@@ -11,9 +11,11 @@
 
 #include "columns.h"
 #include "share.h"
+#include "spin_barrier.h"
 
 #include <math.h>
 #include <omp.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,7 +97,7 @@ int nns_mlp_create(nns_mlp *m, const nns_mlp_config *cfg, size_t batch, int thre
     m->g = floats(batch * widest);
     m->ws = calloc((size_t)m->threads, sizeof *m->ws);
     m->gcols = calloc((size_t)m->threads, sizeof *m->gcols);
-    size_t counters = (size_t)m->threads * NNS_MLP_MAX_LAYERS * sizeof *m->counters;
+    size_t counters = (size_t)m->threads * 3 * NNS_MLP_MAX_LAYERS * sizeof *m->counters;
     m->counters = aligned_alloc(_Alignof(nns_share_counter), counters);
     ok = ok && m->g && m->ws && m->gcols && m->counters;
     for (int t = 0; ok && t < m->threads; t++) {
@@ -176,36 +178,6 @@ static nns_shares feature_shares(nns_mlp *m, nns_share_counter *counters, size_t
     return nns_shares_start(counters, n, MLP_CHUNK, m->threads);
 }
 
-nns_status nns_mlp_update(nns_mlp *m, nns_mlp_update_fn *fn, void *ctx)
-{
-    size_t L = m->cfg.nlayers;
-    nns_shares sh[NNS_MLP_MAX_LAYERS];
-    for (size_t l = 0; l < L; l++)
-        sh[l] = feature_shares(m, m->counters + l * (size_t)m->threads, m->cfg.dims[l + 1]);
-    nns_status status = NNS_OK;
-#pragma omp parallel num_threads(m->threads)
-    {
-        int t = omp_get_thread_num();
-        size_t lo, hi;
-        nns_status s = NNS_OK;
-        /* Last layer first: the next forward starts from layer 0's
-         * weights, then the most recently written (six alternating rounds
-         * on two threads: 1.68 -> 1.64 ms a step, five of them faster). */
-        for (size_t l = L; l-- > 0;) {
-            size_t c = m->cfg.dims[l];
-            while (s == NNS_OK && nns_shares_take(&sh[l], t, &lo, &hi)) {
-                s = fn(ctx, m->w_off[l] + lo * c, m->w_off[l] + hi * c);
-                if (s == NNS_OK) s = fn(ctx, m->b_off[l] + lo, m->b_off[l] + hi);
-            }
-        }
-        if (s != NNS_OK) {
-#pragma omp critical
-            status = s;
-        }
-    }
-    return status;
-}
-
 /* --detect-anomaly: an output of layer l's kernel, whole, after the
  * parallel region. Nonzero once a fault is recorded. */
 static int faulty(nns_mlp *m, const char *kernel, size_t l, const char *what, const float *p,
@@ -265,12 +237,63 @@ static nns_status layer_forward_rows(nns_mlp *m, size_t l, size_t lo, size_t hi,
                           m->params + m->b_off[l], hi - lo, c, oc, act, m->ws[t]);
 }
 
-nns_status nns_mlp_forward(nns_mlp *m, const float *input, size_t n)
+/* One call's work on the model's threads: a single parallel region whose
+ * phases (a layer's forward, the loss, a layer's backward) a spinning
+ * barrier keeps apart (models/spin_barrier.h). */
+typedef struct mlp_pass {
+    nns_mlp *m;
+    size_t n;
+    /* each layer's output features, for the forward, dweight and the update */
+    nns_shares fwd[NNS_MLP_MAX_LAYERS], bwd[NNS_MLP_MAX_LAYERS], upd[NNS_MLP_MAX_LAYERS];
+    nns_spin_barrier bar;
+    atomic_int status; /* the first kernel failure, else NNS_OK */
+    int stop;          /* --detect-anomaly found a fault (thread 0 sets it before a barrier) */
+} mlp_pass;
+
+/* A thread's place in the pass. */
+typedef struct mlp_thread {
+    mlp_pass *p;
+    int t, nt;
+    unsigned seen; /* the barrier's openings it has passed */
+} mlp_thread;
+
+static void mlp_pass_start(mlp_pass *p, nns_mlp *m, size_t n)
 {
-    if (n > m->batch) return NNS_ERR_ARG;
-    nns_anomaly_reset(&m->anomaly);
-    m->input = input;
-    nns_status status = NNS_OK;
+    p->m = m, p->n = n, p->stop = 0;
+    atomic_init(&p->status, NNS_OK);
+    nns_spin_barrier_init(&p->bar, (unsigned)m->threads);
+    size_t nt = (size_t)m->threads;
+    for (size_t l = 0; l < m->cfg.nlayers; l++) {
+        p->fwd[l] = feature_shares(m, m->counters + l * nt, m->cfg.dims[l + 1]);
+        p->bwd[l] = feature_shares(m, m->counters + (NNS_MLP_MAX_LAYERS + l) * nt, m->cfg.dims[l + 1]);
+        p->upd[l] = feature_shares(m, m->counters + (2 * NNS_MLP_MAX_LAYERS + l) * nt, m->cfg.dims[l + 1]);
+    }
+}
+
+static void note(mlp_pass *p, nns_status s)
+{
+    int ok = NNS_OK;
+    if (s != NNS_OK) atomic_compare_exchange_strong(&p->status, &ok, (int)s);
+}
+
+static void barrier(mlp_thread *th) { nns_spin_barrier_wait(&th->p->bar, &th->seen); }
+
+/* After a phase's barrier, with --detect-anomaly: thread 0's scan of its
+ * outputs (found), then whether it found a fault, the same on every
+ * thread. */
+static int stopped(mlp_thread *th, int found)
+{
+    if (th->t == 0 && found) th->p->stop = 1;
+    barrier(th);
+    return th->p->stop;
+}
+
+/* The forward of every layer; 1 if --detect-anomaly stopped it. */
+static int forward_layers(mlp_thread *th)
+{
+    mlp_pass *p = th->p;
+    nns_mlp *m = p->m;
+    size_t n = p->n, lo, hi;
     for (size_t l = 0; l < m->cfg.nlayers; l++) {
         /* Wide layers split their output features between the threads, so
          * each packs only its slice of the transposed weights (the part of
@@ -278,29 +301,39 @@ nns_status nns_mlp_forward(nns_mlp *m, const float *input, size_t n)
          * narrow ones split rows. Each output element is the same sum
          * either way (the GEMM's order does not depend on the tile's place),
          * so the bits do not depend on the thread count. */
-        int by_features = m->threads > 1 && m->cfg.dims[l + 1] >= MLP_MIN_FEATURES * (size_t)m->threads;
-        nns_shares features = feature_shares(m, m->counters, m->cfg.dims[l + 1]);
-#pragma omp parallel num_threads(m->threads)
-        {
-            int t = omp_get_thread_num();
-            size_t lo, hi;
-            nns_status s = NNS_OK;
-            if (by_features) {
-                while (s == NNS_OK && nns_shares_take(&features, t, &lo, &hi))
-                    s = layer_forward_features(m, l, n, lo, hi, t);
-            } else {
-                nns_share(n, t, omp_get_num_threads(), &lo, &hi);
-                if (hi > lo) s = layer_forward_rows(m, l, lo, hi, t);
-            }
-            if (s != NNS_OK) {
-#pragma omp critical
-                status = s;
-            }
+        if (th->nt > 1 && m->cfg.dims[l + 1] >= MLP_MIN_FEATURES * (size_t)th->nt) {
+            while (nns_shares_take(&p->fwd[l], th->t, &lo, &hi))
+                note(p, layer_forward_features(m, l, n, lo, hi, th->t));
+        } else {
+            nns_share(n, th->t, th->nt, &lo, &hi);
+            if (hi > lo) note(p, layer_forward_rows(m, l, lo, hi, th->t));
         }
-        if (status != NNS_OK) return status;
-        if (m->anomaly.enabled && forward_fault(m, l, n)) return NNS_ANOMALY_STATUS;
+        barrier(th);
+        if (m->anomaly.enabled && stopped(th, th->t == 0 && forward_fault(m, l, n))) return 1;
     }
-    return NNS_OK;
+    return 0;
+}
+
+/* The call's status once the region has ended. */
+static nns_status pass_status(mlp_pass *p)
+{
+    nns_status s = (nns_status)atomic_load(&p->status);
+    return s == NNS_OK && p->stop ? NNS_ANOMALY_STATUS : s;
+}
+
+nns_status nns_mlp_forward(nns_mlp *m, const float *input, size_t n)
+{
+    if (n > m->batch) return NNS_ERR_ARG;
+    nns_anomaly_reset(&m->anomaly);
+    m->input = input;
+    mlp_pass p;
+    mlp_pass_start(&p, m, n);
+#pragma omp parallel num_threads(m->threads)
+    {
+        mlp_thread th = {&p, omp_get_thread_num(), omp_get_num_threads(), 0};
+        forward_layers(&th);
+    }
+    return pass_status(&p);
 }
 
 /* dweight and dbias of layer l for the features [lo, hi), zeroed first
@@ -327,59 +360,132 @@ static nns_status act_grad(nns_act act, float *g, const float *dout, const float
     return act == NNS_ACT_RELU ? nns_relu_bwd(g, dout, from, n) : nns_gelu_bwd(g, dout, from, n);
 }
 
+/* Layer l's backward. */
+static void backward_layer(mlp_thread *th, size_t l)
+{
+    mlp_pass *p = th->p;
+    nns_mlp *m = p->m;
+    size_t n = p->n, c = m->cfg.dims[l], oc = m->cfg.dims[l + 1], lo, hi;
+    nns_act act = layer_act(m, l);
+    /* The gradient of the layer's product, g = dout * act'(pre), is formed
+     * once, by rows, and read by both products (linear_bwd forming it
+     * would do so once for din and again for dweight, and dweight's share
+     * would copy the columns of both dout and pre). */
+    const float *g = act ? m->g : m->dx[l + 1];
+    nns_share(n, th->t, th->nt, &lo, &hi);
+    if (act && hi > lo)
+        note(p, act_grad(act, m->g + lo * oc, m->dx[l + 1] + lo * oc, act_input(m, l) + lo * oc,
+                         (hi - lo) * oc));
+    if (act) barrier(th); /* dweight reads every row of g */
+    /* din over rows, zeroed first (the first layer needs none), after the
+     * barrier: a thread that is slow here hands its dweight chunks to the
+     * other, rather than keep it waiting */
+    if (l > 0) {
+        memset(m->dx[l] + lo * c, 0, (hi - lo) * c * sizeof(float));
+        if (hi > lo)
+            note(p, nns_linear_bwd(m->dx[l] + lo * c, NULL, NULL, g + lo * oc, NULL,
+                                   m->x[l] + lo * c, m->params + m->w_off[l], hi - lo, c, oc,
+                                   NNS_ACT_NONE, m->ws[th->t]));
+    }
+    while (nns_shares_take(&p->bwd[l], th->t, &lo, &hi))
+        note(p, layer_param_grads(m, l, g, n, lo, hi, th->t));
+    barrier(th); /* the next layer's g reuses m->g */
+}
+
+/* The loss and its gradient, on thread 0 (10 classes: too little to split). */
+static int loss_phase(mlp_thread *th, const int32_t *labels, float *loss)
+{
+    mlp_pass *p = th->p;
+    nns_mlp *m = p->m;
+    size_t L = m->cfg.nlayers, classes = m->cfg.dims[L], n = p->n;
+    int found = 0;
+    if (th->t == 0) {
+        memset(m->dx[L], 0, n * classes * sizeof(float));
+        note(p, nns_cross_entropy_fwd_bwd(loss, m->dx[L], m->x[L], labels, n, classes, -1));
+        nns_anomaly *a = &m->anomaly;
+        found = a->enabled &&
+                (nns_anomaly_check(a, "cross_entropy_fwd_bwd", NULL, "loss", loss, 1) ||
+                 nns_anomaly_check(a, "cross_entropy_fwd_bwd", NULL, "dlogits", m->dx[L], n * classes));
+    }
+    return stopped(th, found);
+}
+
+/* The forward, the loss and the backward: 1 if --detect-anomaly stopped
+ * them. */
+static int forward_backward(mlp_thread *th, const int32_t *labels, float *loss)
+{
+    nns_mlp *m = th->p->m;
+    if (forward_layers(th) || loss_phase(th, labels, loss)) return 1;
+    for (size_t l = m->cfg.nlayers; l-- > 0;) {
+        backward_layer(th, l);
+        if (m->anomaly.enabled && stopped(th, th->t == 0 && backward_fault(m, l, th->p->n))) return 1;
+    }
+    return 0;
+}
+
+/* fn over this thread's stretches of the parameters (nns_mlp_update). */
+static void update_params(mlp_thread *th, nns_mlp_update_fn *fn, void *ctx)
+{
+    mlp_pass *p = th->p;
+    nns_mlp *m = p->m;
+    size_t lo, hi;
+    /* Last layer first: the next forward starts from layer 0's weights,
+     * then the most recently written (six alternating rounds on two
+     * threads: 1.68 -> 1.64 ms a step, five of them faster). */
+    for (size_t l = m->cfg.nlayers; l-- > 0;) {
+        size_t c = m->cfg.dims[l];
+        while (nns_shares_take(&p->upd[l], th->t, &lo, &hi)) {
+            note(p, fn(ctx, m->w_off[l] + lo * c, m->w_off[l] + hi * c));
+            note(p, fn(ctx, m->b_off[l] + lo, m->b_off[l] + hi));
+        }
+    }
+}
+
 nns_status nns_mlp_forward_backward(nns_mlp *m, const float *input, const int32_t *labels,
                                     size_t n, float *loss)
 {
-    nns_status status = nns_mlp_forward(m, input, n);
-    if (status != NNS_OK) return status;
-    size_t L = m->cfg.nlayers, classes = m->cfg.dims[L];
-    memset(m->dx[L], 0, n * classes * sizeof(float));
-    status = nns_cross_entropy_fwd_bwd(loss, m->dx[L], m->x[L], labels, n, classes, -1);
-    nns_anomaly *a = &m->anomaly;
-    if (status == NNS_OK &&
-        (nns_anomaly_check(a, "cross_entropy_fwd_bwd", NULL, "loss", loss, 1) ||
-         nns_anomaly_check(a, "cross_entropy_fwd_bwd", NULL, "dlogits", m->dx[L], n * classes)))
-        return NNS_ANOMALY_STATUS;
-    for (size_t l = L; status == NNS_OK && l-- > 0;) {
-        size_t c = m->cfg.dims[l], oc = m->cfg.dims[l + 1];
-        nns_act act = layer_act(m, l);
-        /* The gradient of the layer's product, g = dout * act'(pre), is
-         * formed once, by rows, and read by both products (linear_bwd
-         * forming it would do so once for din and again for dweight, and
-         * dweight's share would copy the columns of both dout and pre). */
-        const float *g = act ? m->g : m->dx[l + 1];
-        nns_shares features = feature_shares(m, m->counters, oc);
+    if (n > m->batch) return NNS_ERR_ARG;
+    nns_anomaly_reset(&m->anomaly);
+    m->input = input;
+    mlp_pass p;
+    mlp_pass_start(&p, m, n);
 #pragma omp parallel num_threads(m->threads)
-        {
-            int t = omp_get_thread_num(), nt = omp_get_num_threads();
-            size_t lo, hi;
-            nns_status s = NNS_OK;
-            nns_share(n, t, nt, &lo, &hi);
-            if (act && hi > lo)
-                s = act_grad(act, m->g + lo * oc, m->dx[l + 1] + lo * oc, act_input(m, l) + lo * oc,
-                             (hi - lo) * oc);
-            if (act) { /* dweight reads every row of g */
-#pragma omp barrier
-            }
-            /* din over rows, zeroed first (the first layer needs none),
-             * after the barrier: a thread that is slow here hands its
-             * dweight chunks to the other, rather than keep it waiting */
-            if (l > 0) {
-                memset(m->dx[l] + lo * c, 0, (hi - lo) * c * sizeof(float));
-                if (s == NNS_OK && hi > lo)
-                    s = nns_linear_bwd(m->dx[l] + lo * c, NULL, NULL, g + lo * oc, NULL,
-                                       m->x[l] + lo * c, m->params + m->w_off[l], hi - lo, c, oc,
-                                       NNS_ACT_NONE, m->ws[t]);
-            }
-            while (s == NNS_OK && nns_shares_take(&features, t, &lo, &hi))
-                s = layer_param_grads(m, l, g, n, lo, hi, t);
-            if (s != NNS_OK) {
-#pragma omp critical
-                status = s;
-            }
-        }
-        if (status == NNS_OK && m->anomaly.enabled && backward_fault(m, l, n))
-            status = NNS_ANOMALY_STATUS;
+    {
+        mlp_thread th = {&p, omp_get_thread_num(), omp_get_num_threads(), 0};
+        forward_backward(&th, labels, loss);
     }
-    return status;
+    return pass_status(&p);
+}
+
+nns_status nns_mlp_update(nns_mlp *m, nns_mlp_update_fn *fn, void *ctx)
+{
+    mlp_pass p;
+    mlp_pass_start(&p, m, 0);
+#pragma omp parallel num_threads(m->threads)
+    {
+        mlp_thread th = {&p, omp_get_thread_num(), omp_get_num_threads(), 0};
+        update_params(&th, fn, ctx);
+    }
+    return pass_status(&p);
+}
+
+nns_status nns_mlp_train_step(nns_mlp *m, float *input, nns_mlp_fill_fn *fill, void *fill_ctx,
+                              const int32_t *labels, size_t n, float *loss,
+                              nns_mlp_update_fn *update, void *update_ctx)
+{
+    if (n > m->batch) return NNS_ERR_ARG;
+    nns_anomaly_reset(&m->anomaly);
+    m->input = input;
+    mlp_pass p;
+    mlp_pass_start(&p, m, n);
+#pragma omp parallel num_threads(m->threads)
+    {
+        mlp_thread th = {&p, omp_get_thread_num(), omp_get_num_threads(), 0};
+        size_t lo, hi;
+        nns_share(n, th.t, th.nt, &lo, &hi);
+        if (hi > lo) fill(fill_ctx, input, lo, hi);
+        barrier(&th); /* the forward reads every row */
+        if (!forward_backward(&th, labels, loss)) update_params(&th, update, update_ctx);
+    }
+    return pass_status(&p);
 }

@@ -73,6 +73,17 @@ typedef nns_status nns_mlp_update_fn(void *ctx, size_t lo, size_t hi);
  * one core that reads and writes them. The first status that is not
  * NNS_OK. */
 nns_status nns_mlp_update(nns_mlp *m, nns_mlp_update_fn *fn, void *ctx);
+/* Writes rows [lo, hi) of a step's input (n x dims[0]); called on the
+ * model's threads, each with its own rows. */
+typedef void nns_mlp_fill_fn(void *ctx, float *input, size_t lo, size_t hi);
+/* One training step in one parallel region: fill writes the n rows of
+ * input, then nns_mlp_forward_backward's work, then nns_mlp_update's with
+ * update (skipped when --detect-anomaly stops the step), so that the
+ * threads meet only at the model's own spinning barriers. The first
+ * status that is not NNS_OK. */
+nns_status nns_mlp_train_step(nns_mlp *m, float *input, nns_mlp_fill_fn *fill, void *fill_ctx,
+                              const int32_t *labels, size_t n, float *loss,
+                              nns_mlp_update_fn *update, void *update_ctx);
 /* The state_dict name of parameter tensor i (2 per layer: weight, bias) of
  * the equivalent nn.Sequential, e.g. "0.weight", "2.bias". */
 void nns_mlp_tensor_name(const nns_mlp *m, size_t i, char *out, size_t len);

@@ -58,26 +58,44 @@ static void prefetch_row(const uint8_t *p, size_t dim)
     __builtin_prefetch(p + dim - 1);
 }
 
-/* The normalized rows of images idx[0..n) (or, idx NULL, from..from+n)
- * into out (n x dim), on the model's threads. Each thread first asks for
- * all of its rows' bytes, so that their misses overlap: a drawn row is a
+/* The normalized rows [lo, hi) of the images idx[0..n) (or, idx NULL,
+ * of from..from+n) into the same rows of out (n x dim). The rows' bytes
+ * are all asked for first, so that their misses overlap: a drawn row is a
  * few cache lines somewhere in memory, which the byte loop alone would
  * fetch about one miss at a time (a scratch test of 128 rows from cold
  * memory: 130 us without, 56 with; a float copy of the rows, 95). */
-static void expand_rows(const dataset *d, float *out, const uint32_t *idx, size_t from, size_t n,
-                        int threads)
+static void expand_range(const dataset *d, float *out, const uint32_t *idx, size_t from, size_t lo,
+                         size_t hi)
+{
+    for (size_t i = lo; i < hi; i++) prefetch_row(set_row(d, idx, from, i), d->dim);
+    for (size_t i = lo; i < hi; i++) {
+        const uint8_t *p = set_row(d, idx, from, i);
+        float *o = out + i * d->dim;
+        for (size_t j = 0; j < d->dim; j++) o[j] = d->value[p[j]];
+    }
+}
+
+/* All n rows, on the model's threads (the evaluation's batches). */
+static void expand_rows(const dataset *d, float *out, size_t from, size_t n, int threads)
 {
 #pragma omp parallel num_threads(threads)
     {
         size_t lo, hi;
         nns_share(n, omp_get_thread_num(), omp_get_num_threads(), &lo, &hi);
-        for (size_t i = lo; i < hi; i++) prefetch_row(set_row(d, idx, from, i), d->dim);
-        for (size_t i = lo; i < hi; i++) {
-            const uint8_t *p = set_row(d, idx, from, i);
-            float *o = out + i * d->dim;
-            for (size_t j = 0; j < d->dim; j++) o[j] = d->value[p[j]];
-        }
+        expand_range(d, out, NULL, from, lo, hi);
     }
+}
+
+/* A training step's rows, filled by the model's threads (nns_mlp_fill_fn). */
+typedef struct batch_fill {
+    const dataset *d;
+    const uint32_t *idx;
+} batch_fill;
+
+static void fill_batch(void *ctx, float *input, size_t lo, size_t hi)
+{
+    const batch_fill *f = ctx;
+    expand_range(f->d, input, f->idx, 0, lo, hi);
 }
 
 static void free_set(dataset *d)
@@ -113,7 +131,7 @@ typedef struct mlp_run {
 static const float *eval_logits(void *ctx, size_t at, size_t n)
 {
     mlp_run *r = ctx;
-    expand_rows(r->ev, r->bx, NULL, at, n, r->m->threads);
+    expand_rows(r->ev, r->bx, at, n, r->m->threads);
     if (nns_mlp_forward(r->m, r->bx, n) != NNS_OK) return NULL;
     return r->m->x[r->m->cfg.nlayers];
 }
@@ -248,20 +266,6 @@ static nns_status optimizer_range(void *ctx, size_t lo, size_t hi)
     return nns_adam_step(m->params + lo, m->m + lo, m->v + lo, m->grads + lo, hi - lo, &c, k->step);
 }
 
-/* The optimizer step: each thread updates the parameters whose gradients
- * its backward wrote (nns_mlp_update), so none crosses to another core's
- * cache. On the Zen 5 VM (amd-oxide-f1a-m02), whose two cores pass a
- * cache line in about 215 ns, an even split of the flat buffers handed
- * some 2 MB a step across; this and the batch read in place
- * (models/mlp.c) took two threads from 1.71 to 1.51 ms a step (medians of
- * five alternating rounds). No element depends on another, so the bits do
- * not depend on the split. */
-static nns_status optimizer_step(nns_mlp *m, const nns_mlp_train_opts *o, float lr, uint64_t step)
-{
-    optimizer_call call = {m, o, lr, step};
-    return nns_mlp_update(m, optimizer_range, &call);
-}
-
 /* --detect-anomaly: the optimizer's outputs, under the checkpoint's names. */
 static nns_status optimizer_check(nns_mlp *m, const nns_mlp_train_opts *o)
 {
@@ -281,11 +285,20 @@ static nns_status train_step(void *ctx, const uint32_t *idx, size_t n, uint64_t 
 {
     mlp_run *r = ctx;
     const dataset *tr = r->tr;
-    expand_rows(tr, r->bx, idx, 0, n, r->m->threads);
     for (size_t i = 0; i < n; i++) r->by[i] = tr->y[idx[i]];
     *lr = step_lr(r->o, step, r->schedule_steps);
-    nns_status st = nns_mlp_forward_backward(r->m, r->bx, r->by, n, loss);
-    if (st == NNS_OK) st = optimizer_step(r->m, r->o, *lr, step);
+    /* Each thread updates the parameters whose gradients its backward
+     * wrote (nns_mlp_update's split), so none crosses to another core's
+     * cache. On the Zen 5 VM (amd-oxide-f1a-m02), whose two cores pass a
+     * cache line in about 215 ns, an even split of the flat buffers
+     * handed some 2 MB a step across; this and the batch read in place
+     * (models/mlp.c) took two threads from 1.71 to 1.51 ms a step
+     * (medians of five alternating rounds). No element depends on
+     * another, so the bits do not depend on the split. */
+    batch_fill fill = {tr, idx};
+    optimizer_call call = {r->m, r->o, *lr, step};
+    nns_status st = nns_mlp_train_step(r->m, r->bx, fill_batch, &fill, r->by, n, loss,
+                                       optimizer_range, &call);
     if (st == NNS_OK) st = optimizer_check(r->m, r->o);
     return st;
 }
