@@ -6,7 +6,9 @@
  * feature splits give each thread its own share, in chunks that an idle
  * thread may take over (models/share.h). No reduction dimension is ever
  * split, so the result is bit-identical for any thread count. Each thread
- * zeroes the gradients it then accumulates into, while they are its own. */
+ * zeroes the gradients it then accumulates into, while they are its own.
+ * A call runs in one parallel region, its phases kept apart by a spinning
+ * barrier (models/spin_barrier.h). */
 #include "mlp.h"
 
 #include "columns.h"
@@ -321,7 +323,23 @@ static nns_status pass_status(mlp_pass *p)
     return s == NNS_OK && p->stop ? NNS_ANOMALY_STATUS : s;
 }
 
-nns_status nns_mlp_forward(nns_mlp *m, const float *input, size_t n)
+/* What a pass's threads are given besides the model. */
+typedef struct pass_args {
+    const int32_t *labels;
+    float *loss;
+    nns_mlp_fill_fn *fill; /* writes the rows of input */
+    float *input;
+    void *fill_ctx;
+    nns_mlp_update_fn *update;
+    void *update_ctx;
+} pass_args;
+
+typedef void pass_body(mlp_thread *th, const pass_args *a);
+
+/* body on the model's threads, in one parallel region, for a call on n
+ * rows of input. */
+static nns_status run_pass(nns_mlp *m, const float *input, size_t n, pass_body *body,
+                           const pass_args *a)
 {
     if (n > m->batch) return NNS_ERR_ARG;
     nns_anomaly_reset(&m->anomaly);
@@ -331,9 +349,20 @@ nns_status nns_mlp_forward(nns_mlp *m, const float *input, size_t n)
 #pragma omp parallel num_threads(m->threads)
     {
         mlp_thread th = {&p, omp_get_thread_num(), omp_get_num_threads(), 0};
-        forward_layers(&th);
+        body(&th, a);
     }
     return pass_status(&p);
+}
+
+static void forward_body(mlp_thread *th, const pass_args *a)
+{
+    (void)a;
+    forward_layers(th);
+}
+
+nns_status nns_mlp_forward(nns_mlp *m, const float *input, size_t n)
+{
+    return run_pass(m, input, n, forward_body, &(pass_args){0});
 }
 
 /* dweight and dbias of layer l for the features [lo, hi), zeroed first
@@ -441,51 +470,40 @@ static void update_params(mlp_thread *th, nns_mlp_update_fn *fn, void *ctx)
     }
 }
 
+static void forward_backward_body(mlp_thread *th, const pass_args *a)
+{
+    forward_backward(th, a->labels, a->loss);
+}
+
 nns_status nns_mlp_forward_backward(nns_mlp *m, const float *input, const int32_t *labels,
                                     size_t n, float *loss)
 {
-    if (n > m->batch) return NNS_ERR_ARG;
-    nns_anomaly_reset(&m->anomaly);
-    m->input = input;
-    mlp_pass p;
-    mlp_pass_start(&p, m, n);
-#pragma omp parallel num_threads(m->threads)
-    {
-        mlp_thread th = {&p, omp_get_thread_num(), omp_get_num_threads(), 0};
-        forward_backward(&th, labels, loss);
-    }
-    return pass_status(&p);
+    return run_pass(m, input, n, forward_backward_body, &(pass_args){.labels = labels, .loss = loss});
+}
+
+static void update_body(mlp_thread *th, const pass_args *a)
+{
+    update_params(th, a->update, a->update_ctx);
 }
 
 nns_status nns_mlp_update(nns_mlp *m, nns_mlp_update_fn *fn, void *ctx)
 {
-    mlp_pass p;
-    mlp_pass_start(&p, m, 0);
-#pragma omp parallel num_threads(m->threads)
-    {
-        mlp_thread th = {&p, omp_get_thread_num(), omp_get_num_threads(), 0};
-        update_params(&th, fn, ctx);
-    }
-    return pass_status(&p);
+    return run_pass(m, m->input, 0, update_body, &(pass_args){.update = fn, .update_ctx = ctx});
+}
+
+static void train_step_body(mlp_thread *th, const pass_args *a)
+{
+    size_t lo, hi;
+    nns_share(th->p->n, th->t, th->nt, &lo, &hi);
+    if (hi > lo) a->fill(a->fill_ctx, a->input, lo, hi);
+    barrier(th); /* the forward reads every row */
+    if (!forward_backward(th, a->labels, a->loss)) update_params(th, a->update, a->update_ctx);
 }
 
 nns_status nns_mlp_train_step(nns_mlp *m, float *input, nns_mlp_fill_fn *fill, void *fill_ctx,
                               const int32_t *labels, size_t n, float *loss,
                               nns_mlp_update_fn *update, void *update_ctx)
 {
-    if (n > m->batch) return NNS_ERR_ARG;
-    nns_anomaly_reset(&m->anomaly);
-    m->input = input;
-    mlp_pass p;
-    mlp_pass_start(&p, m, n);
-#pragma omp parallel num_threads(m->threads)
-    {
-        mlp_thread th = {&p, omp_get_thread_num(), omp_get_num_threads(), 0};
-        size_t lo, hi;
-        nns_share(n, th.t, th.nt, &lo, &hi);
-        if (hi > lo) fill(fill_ctx, input, lo, hi);
-        barrier(&th); /* the forward reads every row */
-        if (!forward_backward(&th, labels, loss)) update_params(&th, update, update_ctx);
-    }
-    return pass_status(&p);
+    pass_args a = {labels, loss, fill, input, fill_ctx, update, update_ctx};
+    return run_pass(m, input, n, train_step_body, &a);
 }

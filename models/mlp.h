@@ -40,7 +40,8 @@ typedef struct nns_mlp {
     void **ws;
     size_t ws_bytes;
     float **gcols;
-    /* chunks taken per owning thread, for each layer (models/share.h) */
+    /* chunks taken per owning thread, for each layer's forward, dweight
+     * and update (models/share.h) */
     struct nns_share_counter *counters;
     /* --detect-anomaly: set .enabled after nns_mlp_create; a call that
      * meets a fault returns NNS_ANOMALY_STATUS with the message here */

@@ -223,6 +223,49 @@ static void test_update_covers_params(void)
     }
 }
 
+/* nns_mlp_train_step's callbacks: rows [lo, hi) of the test batch, and
+ * AdamW over a stretch of the model's buffers. */
+static void fill_rows(void *ctx, float *input, size_t lo, size_t hi)
+{
+    memcpy(input + lo * BITS_C, (const float *)ctx + lo * BITS_C, (hi - lo) * BITS_C * sizeof(float));
+}
+
+static nns_status adamw_stretch(void *ctx, size_t lo, size_t hi)
+{
+    nns_mlp *m = ctx;
+    nns_adam_config c = {1e-2f, 0.9f, 0.999f, 1e-8f, 0.01f, 1};
+    return nns_adam_step(m->params + lo, m->m + lo, m->v + lo, m->grads + lo, hi - lo, &c, 1);
+}
+
+/* A training step in one call (the rows filled on the model's threads,
+ * forward, backward, AdamW) leaves the same loss, gradients, parameters
+ * and moments as nns_mlp_forward_backward then nns_mlp_update, on 1 and
+ * on 2 threads, three steps running. */
+static void test_train_step_same_bits(void)
+{
+    for (int threads = 1; threads <= 2; threads++) {
+        nns_mlp a, b;
+        float x[BITS_N * BITS_C], in[BITS_N * BITS_C];
+        int32_t y[BITS_N];
+        CU_ASSERT_EQUAL_FATAL(bits_models(NNS_ACT_RELU, &a, 1, &b, threads, x, y), 0);
+        for (int step = 0; step < 3; step++) {
+            float la, lb;
+            CU_ASSERT_EQUAL(nns_mlp_forward_backward(&a, x, y, BITS_N, &la), NNS_OK);
+            CU_ASSERT_EQUAL(nns_mlp_update(&a, adamw_stretch, &a), NNS_OK);
+            memset(in, 0, sizeof in);
+            CU_ASSERT_EQUAL(nns_mlp_train_step(&b, in, fill_rows, x, y, BITS_N, &lb, adamw_stretch, &b),
+                            NNS_OK);
+            CU_ASSERT(memcmp(in, x, sizeof x) == 0);
+            CU_ASSERT(memcmp(&la, &lb, sizeof la) == 0);
+            CU_ASSERT(memcmp(a.grads, b.grads, a.nparams * sizeof(float)) == 0);
+            CU_ASSERT(memcmp(a.params, b.params, a.nparams * sizeof(float)) == 0);
+            CU_ASSERT(memcmp(a.m, b.m, a.nparams * sizeof(float)) == 0);
+            CU_ASSERT(memcmp(a.v, b.v, a.nparams * sizeof(float)) == 0);
+        }
+        nns_mlp_free(&a), nns_mlp_free(&b);
+    }
+}
+
 /* --detect-anomaly: a clean step passes every check; a NaN weight of
  * layer 0 is named at the first kernel it spoils (layer 0's forward, the
  * output of row 0: a ReLU layer keeps no pre-activation), the same for 1
@@ -324,6 +367,7 @@ int register_mlp_suite(void)
     if (!s || !CU_add_test(s, "one_step_vs_torch", test_one_step_vs_torch) ||
         !CU_add_test(s, "threads_same_bits", test_threads_same_bits) ||
         !CU_add_test(s, "update_covers_params", test_update_covers_params) ||
+        !CU_add_test(s, "train_step_same_bits", test_train_step_same_bits) ||
         !CU_add_test(s, "alignment_same_bits", test_alignment_same_bits) ||
         !CU_add_test(s, "detect_anomaly", test_detect_anomaly))
         return CU_get_error();
