@@ -263,7 +263,7 @@ static void mlp_pass_start(mlp_pass *p, nns_mlp *m, size_t n)
 {
     p->m = m, p->n = n, p->stop = 0;
     atomic_init(&p->status, NNS_OK);
-    nns_spin_barrier_init(&p->bar, (unsigned)m->threads);
+    nns_spin_barrier_init(&p->bar);
     size_t nt = (size_t)m->threads;
     for (size_t l = 0; l < m->cfg.nlayers; l++) {
         p->fwd[l] = feature_shares(m, m->counters + l * nt, m->cfg.dims[l + 1]);
@@ -278,7 +278,10 @@ static void note(mlp_pass *p, nns_status s)
     if (s != NNS_OK) atomic_compare_exchange_strong(&p->status, &ok, (int)s);
 }
 
-static void barrier(mlp_thread *th) { nns_spin_barrier_wait(&th->p->bar, &th->seen); }
+static void barrier(mlp_thread *th)
+{
+    nns_spin_barrier_wait(&th->p->bar, (unsigned)th->nt, &th->seen);
+}
 
 /* After a phase's barrier, with --detect-anomaly: thread 0's scan of its
  * outputs (found), then whether it found a fault, the same on every

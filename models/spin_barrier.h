@@ -19,15 +19,13 @@
 typedef struct nns_spin_barrier {
     _Alignas(64) atomic_uint arrived; /* threads at the barrier this phase */
     _Alignas(64) atomic_uint phase;   /* how many times it has opened */
-    unsigned nt;
 } nns_spin_barrier;
 
-/* Before the region (on one thread), for nt threads. */
-static inline void nns_spin_barrier_init(nns_spin_barrier *b, unsigned nt)
+/* Before the region (on one thread). */
+static inline void nns_spin_barrier_init(nns_spin_barrier *b)
 {
     atomic_init(&b->arrived, 0);
     atomic_init(&b->phase, 0);
-    b->nt = nt;
 }
 
 static inline void nns_spin_pause(void)
@@ -39,13 +37,14 @@ static inline void nns_spin_pause(void)
 #endif
 }
 
-/* Returns once all nt threads have called it; what each wrote before it
- * is then visible to all. *seen is the caller's count of openings (0 at
- * the start of the region). */
-static inline void nns_spin_barrier_wait(nns_spin_barrier *b, unsigned *seen)
+/* Returns once all nt threads of the region (the team's size, which can
+ * be fewer than were asked for) have called it; what each wrote before
+ * it is then visible to all. *seen is the caller's count of openings (0
+ * at the start of the region). */
+static inline void nns_spin_barrier_wait(nns_spin_barrier *b, unsigned nt, unsigned *seen)
 {
     unsigned next = ++*seen;
-    if (atomic_fetch_add_explicit(&b->arrived, 1, memory_order_acq_rel) + 1 == b->nt) {
+    if (atomic_fetch_add_explicit(&b->arrived, 1, memory_order_acq_rel) + 1 == nt) {
         /* the last to arrive: reset the count, then open (the release
          * orders the reset before any thread can arrive again) */
         atomic_store_explicit(&b->arrived, 0, memory_order_relaxed);

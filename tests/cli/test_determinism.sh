@@ -104,6 +104,13 @@ same "seed 1 twice" a1 a2
 same "--threads 1 vs 2" a1 b2
 [ "$(losses "$T/a1.jsonl")" != "$(losses "$T/c1.jsonl")" ]
 check "seed 2 gives other losses (the comparisons can fail)" $?
+# OpenMP may give a team fewer threads than asked for (here
+# OMP_THREAD_LIMIT): the model's barriers count the team, so the run
+# neither hangs nor changes a bit.
+OMP_THREAD_LIMIT=2 timeout 120 "$NNSIMD" $MLP --max-steps 40 --threads 3 --log "$T/d3.jsonl" \
+    --save "$T/d3.safetensors" >"$T/d3.out" 2>"$T/d3.err"
+check "--threads 3 under OMP_THREAD_LIMIT=2 ends (exit $?)" $?
+same "--threads 1 vs 3 of which OpenMP gives 2" a1 d3
 
 # ---- kill and resume --------------------------------------------------------
 echo "== kill and resume: $KILLS SIGKILLs of a run checkpointing every 5 of 80 steps"
