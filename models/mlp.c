@@ -72,6 +72,7 @@ int nns_mlp_create(nns_mlp *m, const nns_mlp_config *cfg, size_t batch, int thre
     m->cfg = *cfg;
     m->batch = batch;
     m->threads = threads < 1 ? 1 : threads;
+    m->spins = nns_spin_budget(m->threads);
     size_t L = cfg->nlayers, widest = 0;
     for (size_t l = 0; l < L; l++) {
         m->w_off[l] = m->nparams;
@@ -263,7 +264,7 @@ static void mlp_pass_start(mlp_pass *p, nns_mlp *m, size_t n)
 {
     p->m = m, p->n = n, p->stop = 0;
     atomic_init(&p->status, NNS_OK);
-    nns_spin_barrier_init(&p->bar);
+    nns_spin_barrier_init(&p->bar, m->spins);
     size_t nt = (size_t)m->threads;
     for (size_t l = 0; l < m->cfg.nlayers; l++) {
         p->fwd[l] = feature_shares(m, m->counters + l * nt, m->cfg.dims[l + 1]);

@@ -24,6 +24,7 @@ typedef struct nns_mlp {
     nns_mlp_config cfg;
     size_t batch;   /* most rows a call handles */
     int threads;
+    unsigned long spins; /* the threads' spinning budget at a barrier (models/spin_barrier.h) */
     size_t nparams, w_off[NNS_MLP_MAX_LAYERS], b_off[NNS_MLP_MAX_LAYERS];
     float *params, *grads, *m, *v;
     /* activations: x[l] (batch x dims[l]) is layer l's input, x[nlayers]

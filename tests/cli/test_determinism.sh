@@ -111,6 +111,11 @@ OMP_THREAD_LIMIT=2 timeout 120 "$NNSIMD" $MLP --max-steps 40 --threads 3 --log "
     --save "$T/d3.safetensors" >"$T/d3.out" 2>"$T/d3.err"
 check "--threads 3 under OMP_THREAD_LIMIT=2 ends (exit $?)" $?
 same "--threads 1 vs 3 of which OpenMP gives 2" a1 d3
+# More threads than this machine's CPUs (most CI machines): the barriers'
+# waiters yield their cores; the same bits.
+train e5 --max-steps 40 --threads 5
+check "--threads 5" $?
+same "--threads 1 vs 5" a1 e5
 
 # ---- kill and resume --------------------------------------------------------
 echo "== kill and resume: $KILLS SIGKILLs of a run checkpointing every 5 of 80 steps"
