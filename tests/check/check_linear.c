@@ -386,12 +386,49 @@ static void linear_split(chk_ctx *c, int bwd)
     chk_case_done(c);
 }
 
+/* A batch wide and a layer wider than it: the forward computes out^T =
+ * W . in^T there (kernels/generic/gemm.h), and blocks of the output
+ * features, too narrow for that, the usual way: the same bits, with the
+ * bias and the activation, pre-activation kept or not. 70 rows and 200
+ * features are no multiple of any ISA's vector, so the transposition's
+ * edges are reached. */
+static void linear_fwd_orientations(chk_ctx *c)
+{
+    const size_t n = 70, k = 300, oc = 200, o1 = 37;
+    const nns_kernel_table *T = chk_table(c);
+    float *in = chk_alloc(c, n * k, 1), *w = chk_alloc(c, oc * k, 2), *b = chk_alloc(c, oc, 3);
+    float *whole = chk_alloc(c, 2 * n * oc, 0), *part = chk_alloc(c, 2 * n * oc, 0);
+    float *blk = chk_alloc(c, 2 * n * o1, 0);
+    chk_fill(c, in, n * k, -1, 1), chk_fill(c, w, oc * k, -1, 1), chk_fill(c, b, oc, -1, 1);
+    void *ws = workspace(c, ws_size(T->linear_fwd_workspace_size, n, k, oc, NNS_ACT_GELU));
+    const nns_act acts[] = {NNS_ACT_NONE, NNS_ACT_GELU};
+    for (size_t a = 0; a < 2; a++)
+        for (int keep = 0; keep <= (acts[a] != NNS_ACT_NONE); keep++) {
+            T->linear_fwd(whole, keep ? whole + n * oc : NULL, in, w, b, n, k, oc, acts[a], ws);
+            for (size_t j0 = 0; j0 < oc; j0 += o1) {
+                size_t cnt = oc - j0 < o1 ? oc - j0 : o1;
+                T->linear_fwd(blk, keep ? blk + n * cnt : NULL, in, w + j0 * k, b + j0, n, k, cnt,
+                              acts[a], ws);
+                for (size_t r = 0; r < n; r++) {
+                    memcpy(part + r * oc + j0, blk + r * cnt, cnt * sizeof *part);
+                    if (keep) memcpy(part + n * oc + r * oc + j0, blk + n * cnt + r * cnt, cnt * sizeof *part);
+                }
+            }
+            char what[96];
+            snprintf(what, sizeof what, "linear_fwd transposed and by feature blocks, act %d%s",
+                     (int)acts[a], keep ? ", pre kept" : "");
+            chk_same_bits(c, what, part, whole, (keep ? 2 : 1) * n * oc);
+        }
+    chk_case_done(c);
+}
+
 /* ---- forward ---- */
 
 void chk_kernel_linear_fwd(chk_ctx *c)
 {
     linear_exact(c, 0);
     linear_split(c, 0);
+    linear_fwd_orientations(c);
     static lin_shape shapes[MAX_SHAPES];
     size_t ns = lin_shapes(c, shapes);
     const nns_kernel_table *T = chk_table(c), *R = chk_reference();
