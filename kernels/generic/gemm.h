@@ -120,6 +120,18 @@ static void pack_b_scalar(float *restrict dst, const float *src, size_t rs, size
         for (size_t k = kb; k < ke; k++) dst[k * GEMM_NR + c] = src[k * rs + c * cs];
 }
 
+/* One VF_LANES x VF_LANES block transposed in registers: row i of dst
+ * (ld floats apart) gets element i of the source's rows (lds apart), of
+ * which the first `rows` are read and the rest taken as zeros. */
+static inline void transpose_block(float *restrict dst, size_t ld, const float *src, size_t lds,
+                                   size_t rows)
+{
+    vf r[VF_LANES];
+    for (size_t i = 0; i < VF_LANES; i++) r[i] = i < rows ? vf_load(src + i * lds) : vf_set1(0.0f);
+    vf_transpose(r);
+    for (size_t i = 0; i < VF_LANES; i++) vf_store(dst + i * ld, r[i]);
+}
+
 /* B = W^T (each column of B a row of W, contiguous in k): VF_LANES columns
  * x VF_LANES k at a time are loaded as VF_LANES vectors along k and
  * transposed in registers into VF_LANES rows of the sliver; a ragged last
@@ -136,13 +148,8 @@ static void pack_b_transposed(float *restrict dst, const float *src, size_t cs, 
     size_t kv = kc / VF_LANES * VF_LANES, cv = cols / VF_LANES * VF_LANES;
     size_t ct = cols - cv >= VF_LANES / 2 ? cols : cv; /* columns by transposes */
     for (size_t kb = 0; kb < kv; kb += VF_LANES) {
-        for (size_t c0 = 0; c0 < ct; c0 += VF_LANES) {
-            vf r[VF_LANES];
-            for (size_t i = 0; i < VF_LANES; i++)
-                r[i] = c0 + i < cols ? vf_load(src + (c0 + i) * cs + kb) : vf_set1(0.0f);
-            vf_transpose(r);
-            for (size_t i = 0; i < VF_LANES; i++) vf_store(dst + (kb + i) * GEMM_NR + c0, r[i]);
-        }
+        for (size_t c0 = 0; c0 < ct; c0 += VF_LANES)
+            transpose_block(dst + kb * GEMM_NR + c0, GEMM_NR, src + c0 * cs + kb, cs, cols - c0);
         pack_b_scalar(dst, src, 1, cs, kb, kb + VF_LANES, ct, cols);
     }
     pack_b_scalar(dst, src, 1, cs, kv, kc, 0, cols);
@@ -647,19 +654,14 @@ static int forward_transposed(size_t n, size_t c, size_t oc)
 }
 
 /* dst (cols x rows, leading dimension ld) = src^T, src dense rows x cols:
- * VF_LANES x VF_LANES blocks transposed in registers, the edges one
- * element at a time. */
+ * whole blocks by transpose_block, the edges one element at a time. */
 static void transpose_into(float *restrict dst, size_t ld, const float *restrict src, size_t rows,
                            size_t cols)
 {
     size_t rv = rows / VF_LANES * VF_LANES, cv = cols / VF_LANES * VF_LANES;
     for (size_t i = 0; i < rv; i += VF_LANES)
-        for (size_t j = 0; j < cv; j += VF_LANES) {
-            vf r[VF_LANES];
-            for (size_t t = 0; t < VF_LANES; t++) r[t] = vf_load(src + (i + t) * cols + j);
-            vf_transpose(r);
-            for (size_t t = 0; t < VF_LANES; t++) vf_store(dst + (j + t) * ld + i, r[t]);
-        }
+        for (size_t j = 0; j < cv; j += VF_LANES)
+            transpose_block(dst + j * ld + i, ld, src + i * cols + j, cols, VF_LANES);
     for (size_t i = 0; i < rows; i++)
         for (size_t j = i < rv ? cv : 0; j < cols; j++) dst[j * ld + i] = src[i * cols + j];
 }
