@@ -41,6 +41,9 @@ static const char usage[] =
     "                      starting point tools/pytorch_mlp.py trains from)\n"
     "  --detect-anomaly    check every kernel's output for NaN and infinity and stop\n"
     "                      at the first, naming the kernel and the layer (slower)\n"
+    "  --profile           after training, print on stderr where a step's time\n"
+    "                      went: each phase (fill, forward, loss, backward, update\n"
+    "                      of each layer), each thread's work in it and the wait\n"
     "  --isa ISA           cap the ISA (overrides NNSIMD_ISA)\n";
 
 /* The subcommand the parsers below report for ("train mlp"). */
@@ -99,8 +102,8 @@ static int train_mlp(int argc, char **argv)
         {"save", required_argument, NULL, 'S'},     {"save-every", required_argument, NULL, 'E'},
         {"resume", required_argument, NULL, 'R'},   {"isa", required_argument, NULL, 'i'},
         {"init-only", no_argument, NULL, 'I'},      {"cosine", no_argument, NULL, 'C'},
-        {"detect-anomaly", no_argument, NULL, 'A'}, {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+        {"detect-anomaly", no_argument, NULL, 'A'}, {"profile", no_argument, NULL, 'P'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
     nns_mlp_train_opts o = {.hidden = "512,512", .act = NNS_ACT_RELU, .epochs = 20, .batch = 128,
                             .lr = 1e-3f, .optimizer = NNS_OPT_ADAMW, .seed = 1, .threads = 1};
     const char *isa_flag = NULL;
@@ -139,6 +142,7 @@ static int train_mlp(int argc, char **argv)
         case 'I': o.init_only = 1; break;
         case 'C': o.cosine = 1; break;
         case 'A': o.detect_anomaly = 1; break;
+        case 'P': o.profile = 1; break;
         case 'i': isa_flag = optarg; break;
         case 'h': fputs(usage, stdout); return 0;
         default: return cli_bad_option("train mlp", argv[optind - 1]);

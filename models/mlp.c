@@ -12,6 +12,7 @@
 #include "mlp.h"
 
 #include "columns.h"
+#include "phase_clock.h"
 #include "share.h"
 #include "spin_barrier.h"
 
@@ -257,7 +258,8 @@ typedef struct mlp_pass {
 typedef struct mlp_thread {
     mlp_pass *p;
     int t, nt;
-    unsigned seen; /* the barrier's openings it has passed */
+    unsigned seen;         /* the barrier's openings it has passed */
+    nns_phase_clock *clock; /* a training step's, with --profile; else NULL */
 } mlp_thread;
 
 static void mlp_pass_start(mlp_pass *p, nns_mlp *m, size_t n)
@@ -279,18 +281,23 @@ static void note(mlp_pass *p, nns_status s)
     if (s != NNS_OK) atomic_compare_exchange_strong(&p->status, &ok, (int)s);
 }
 
-static void barrier(mlp_thread *th)
+/* Waits for the other threads at the end of the phase `name` (of layer
+ * l, or NNS_PHASE_NO_LAYER), timing it with --profile. */
+static void barrier(mlp_thread *th, const char *name, size_t l)
 {
+    unsigned k = th->seen;
+    if (th->clock) nns_phase_clock_arrive(th->clock, th->t, k, name, l);
     nns_spin_barrier_wait(&th->p->bar, (unsigned)th->nt, &th->seen);
+    if (th->clock) nns_phase_clock_leave(th->clock, th->t, k);
 }
 
 /* After a phase's barrier, with --detect-anomaly: thread 0's scan of its
  * outputs (found), then whether it found a fault, the same on every
  * thread. */
-static int stopped(mlp_thread *th, int found)
+static int stopped(mlp_thread *th, int found, const char *name, size_t l)
 {
     if (th->t == 0 && found) th->p->stop = 1;
-    barrier(th);
+    barrier(th, name, l);
     return th->p->stop;
 }
 
@@ -314,8 +321,9 @@ static int forward_layers(mlp_thread *th)
             nns_share(n, th->t, th->nt, &lo, &hi);
             if (hi > lo) note(p, layer_forward_rows(m, l, lo, hi, th->t));
         }
-        barrier(th);
-        if (m->anomaly.enabled && stopped(th, th->t == 0 && forward_fault(m, l, n))) return 1;
+        barrier(th, "forward", l);
+        if (m->anomaly.enabled && stopped(th, th->t == 0 && forward_fault(m, l, n), "check", l))
+            return 1;
     }
     return 0;
 }
@@ -352,7 +360,7 @@ static nns_status run_pass(nns_mlp *m, const float *input, size_t n, pass_body *
     mlp_pass_start(&p, m, n);
 #pragma omp parallel num_threads(m->threads)
     {
-        mlp_thread th = {&p, omp_get_thread_num(), omp_get_num_threads(), 0};
+        mlp_thread th = {&p, omp_get_thread_num(), omp_get_num_threads(), 0, NULL};
         body(&th, a);
     }
     return pass_status(&p);
@@ -409,7 +417,7 @@ static void backward_layer(mlp_thread *th, size_t l)
     if (act && hi > lo)
         note(p, act_grad(act, m->g + lo * oc, m->dx[l + 1] + lo * oc, act_input(m, l) + lo * oc,
                          (hi - lo) * oc));
-    if (act) barrier(th); /* dweight reads every row of g */
+    if (act) barrier(th, "act grad", l); /* dweight reads every row of g */
     /* din over rows, zeroed first (the first layer needs none), after the
      * barrier: a thread that is slow here hands its dweight chunks to the
      * other, rather than keep it waiting */
@@ -422,7 +430,7 @@ static void backward_layer(mlp_thread *th, size_t l)
     }
     while (nns_shares_take(&p->bwd[l], th->t, &lo, &hi))
         note(p, layer_param_grads(m, l, g, n, lo, hi, th->t));
-    barrier(th); /* the next layer's g reuses m->g */
+    barrier(th, "backward", l); /* the next layer's g reuses m->g */
 }
 
 /* The loss and its gradient, on thread 0 (10 classes: too little to split). */
@@ -440,7 +448,7 @@ static int loss_phase(mlp_thread *th, const int32_t *labels, float *loss)
                 (nns_anomaly_check(a, "cross_entropy_fwd_bwd", NULL, "loss", loss, 1) ||
                  nns_anomaly_check(a, "cross_entropy_fwd_bwd", NULL, "dlogits", m->dx[L], n * classes));
     }
-    return stopped(th, found);
+    return stopped(th, found, "loss", NNS_PHASE_NO_LAYER);
 }
 
 /* The forward, the loss and the backward: 1 if --detect-anomaly stopped
@@ -451,7 +459,9 @@ static int forward_backward(mlp_thread *th, const int32_t *labels, float *loss)
     if (forward_layers(th) || loss_phase(th, labels, loss)) return 1;
     for (size_t l = m->cfg.nlayers; l-- > 0;) {
         backward_layer(th, l);
-        if (m->anomaly.enabled && stopped(th, th->t == 0 && backward_fault(m, l, th->p->n))) return 1;
+        if (m->anomaly.enabled &&
+            stopped(th, th->t == 0 && backward_fault(m, l, th->p->n), "check", l))
+            return 1;
     }
     return 0;
 }
@@ -498,10 +508,13 @@ nns_status nns_mlp_update(nns_mlp *m, nns_mlp_update_fn *fn, void *ctx)
 static void train_step_body(mlp_thread *th, const pass_args *a)
 {
     size_t lo, hi;
+    th->clock = th->p->m->clock;
+    if (th->clock) nns_phase_clock_begin(th->clock, th->t);
     nns_share(th->p->n, th->t, th->nt, &lo, &hi);
     if (hi > lo) a->fill(a->fill_ctx, a->input, lo, hi);
-    barrier(th); /* the forward reads every row */
+    barrier(th, "fill", NNS_PHASE_NO_LAYER); /* the forward reads every row */
     if (!forward_backward(th, a->labels, a->loss)) update_params(th, a->update, a->update_ctx);
+    if (th->clock) barrier(th, "update", NNS_PHASE_NO_LAYER); /* to time the update's wait too */
 }
 
 nns_status nns_mlp_train_step(nns_mlp *m, float *input, nns_mlp_fill_fn *fill, void *fill_ctx,
@@ -509,5 +522,7 @@ nns_status nns_mlp_train_step(nns_mlp *m, float *input, nns_mlp_fill_fn *fill, v
                               nns_mlp_update_fn *update, void *update_ctx)
 {
     pass_args a = {labels, loss, fill, input, fill_ctx, update, update_ctx};
-    return run_pass(m, input, n, train_step_body, &a);
+    nns_status s = run_pass(m, input, n, train_step_body, &a);
+    if (m->clock) nns_phase_clock_end_step(m->clock);
+    return s;
 }

@@ -47,6 +47,9 @@ typedef struct nns_mlp {
     /* --detect-anomaly: set .enabled after nns_mlp_create; a call that
      * meets a fault returns NNS_ANOMALY_STATUS with the message here */
     nns_anomaly anomaly;
+    /* --profile: set after nns_mlp_create to time the phases of each
+     * nns_mlp_train_step (models/phase_clock.h); NULL otherwise */
+    struct nns_phase_clock *clock;
 } nns_mlp;
 
 /* Parses "512,512" into the hidden sizes of cfg (with inputs and classes

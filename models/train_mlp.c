@@ -7,6 +7,7 @@
 #include "data_root.h"
 #include "mlp.h"
 #include "mnist.h"
+#include "phase_clock.h"
 #include "share.h"
 #include "rng.h"
 #include "train_log.h"
@@ -309,6 +310,7 @@ int nns_train_mlp(const nns_mlp_train_opts *o)
     nns_mnist train = {0}, test = {0};
     dataset tr = {0}, ev = {0};
     nns_mlp m = {0};
+    nns_phase_clock clock = {0};
     nns_train_log log = {0};
     int rc = 1;
     if (nns_data_dir(o->data, "mnist", nns_mnist_looks_like, dir, sizeof dir, err, sizeof err) != 0 ||
@@ -333,6 +335,11 @@ int nns_train_mlp(const nns_mlp_train_opts *o)
         goto out;
     }
     m.anomaly.enabled = o->detect_anomaly;
+    if (o->profile && nns_phase_clock_init(&clock, o->threads) == 0) m.clock = &clock;
+    else if (o->profile) {
+        fprintf(stderr, "nnsimd train mlp: out of memory for --profile\n");
+        goto out;
+    }
     nns_run_state s = {.step = 0, .epoch = 1, .position = 0};
     nns_rng rng;
     nns_rng_seed(&rng, o->seed);
@@ -379,9 +386,11 @@ int nns_train_mlp(const nns_mlp_train_opts *o)
                      .evaluate = evaluate, .eval_count = ev.count, .save_fn = save_cb,
                      .anomaly = &m.anomaly};
     rc = nns_train_loop(&loop, &s, &log);
+    if (m.clock) nns_phase_clock_print(m.clock, stderr);
     free(run.bx), free(run.by);
 out:
     nns_log_close(&log);
+    nns_phase_clock_free(&clock);
     nns_mlp_free(&m);
     free_set(&tr), free_set(&ev);
     nns_mnist_free(&train), nns_mnist_free(&test);

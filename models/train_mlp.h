@@ -25,6 +25,7 @@ typedef struct nns_mlp_train_opts {
     uint64_t save_every;     /* also checkpoint every N steps (0: only per epoch) */
     int init_only;           /* save the initialized model to --save and stop */
     int detect_anomaly;      /* check every kernel's output for NaN and infinity */
+    int profile;             /* print each phase's time a step after training */
     const char *log, *save, *resume;
 } nns_mlp_train_opts;
 

@@ -116,6 +116,16 @@ same "--threads 1 vs 3 of which OpenMP gives 2" a1 d3
 train e5 --max-steps 40 --threads 5
 check "--threads 5" $?
 same "--threads 1 vs 5" a1 e5
+# --profile times each phase of a step without changing a bit.
+train p2 --max-steps 40 --threads 2 --profile
+check "--threads 2 --profile" $?
+same "--threads 1 vs 2 with --profile" a1 p2
+grep -q "^where a step's time went, mean over 40 steps on 2 threads" "$T/p2.err"
+check "--profile's table: 40 steps on 2 threads" $?
+for phase in fill "forward 0" "forward 2" loss "backward 2" "act grad 1" "backward 0" update step; do
+    grep -q "^  $phase  *[0-9]" "$T/p2.err"
+    check "--profile times '$phase'" $?
+done
 
 # ---- kill and resume --------------------------------------------------------
 echo "== kill and resume: $KILLS SIGKILLs of a run checkpointing every 5 of 80 steps"
