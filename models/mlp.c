@@ -12,6 +12,7 @@
 #include "mlp.h"
 
 #include "columns.h"
+#include "floats.h"
 #include "phase_clock.h"
 #include "share.h"
 #include "spin_barrier.h"
@@ -64,7 +65,6 @@ static int keeps_pre(const nns_mlp *m, size_t l)
     return act != NNS_ACT_NONE && act != NNS_ACT_RELU;
 }
 
-static float *floats(size_t n) { return calloc(n ? n : 1, sizeof(float)); }
 
 int nns_mlp_create(nns_mlp *m, const nns_mlp_config *cfg, size_t batch, int threads, char *err,
                    size_t err_len)
@@ -81,15 +81,15 @@ int nns_mlp_create(nns_mlp *m, const nns_mlp_config *cfg, size_t batch, int thre
         m->b_off[l] = m->nparams;
         m->nparams += cfg->dims[l + 1];
     }
-    m->params = floats(m->nparams), m->grads = floats(m->nparams);
-    m->m = floats(m->nparams), m->v = floats(m->nparams);
+    m->params = nns_floats(m->nparams), m->grads = nns_floats(m->nparams);
+    m->m = nns_floats(m->nparams), m->v = nns_floats(m->nparams);
     int ok = m->params && m->grads && m->m && m->v;
     for (size_t l = 0; l <= L; l++) {
-        m->x[l] = l ? floats(batch * cfg->dims[l]) : NULL; /* layer 0 reads m->input */
-        m->dx[l] = floats(batch * cfg->dims[l]);
+        m->x[l] = l ? nns_floats(batch * cfg->dims[l]) : NULL; /* layer 0 reads m->input */
+        m->dx[l] = nns_floats(batch * cfg->dims[l]);
         ok = ok && (!l || m->x[l]) && m->dx[l];
         if (l < L) {
-            m->pre[l] = keeps_pre(m, l) ? floats(batch * cfg->dims[l + 1]) : NULL;
+            m->pre[l] = keeps_pre(m, l) ? nns_floats(batch * cfg->dims[l + 1]) : NULL;
             ok = ok && (m->pre[l] || !keeps_pre(m, l));
             size_t f = nns_linear_fwd_workspace_size(batch, cfg->dims[l], cfg->dims[l + 1], cfg->act);
             size_t b = nns_linear_bwd_workspace_size(batch, cfg->dims[l], cfg->dims[l + 1], cfg->act);
@@ -98,7 +98,7 @@ int nns_mlp_create(nns_mlp *m, const nns_mlp_config *cfg, size_t batch, int thre
             if (cfg->dims[l + 1] > widest) widest = cfg->dims[l + 1];
         }
     }
-    m->g = floats(batch * widest);
+    m->g = nns_floats(batch * widest);
     m->ws = calloc((size_t)m->threads, sizeof *m->ws);
     m->gcols = calloc((size_t)m->threads, sizeof *m->gcols);
     size_t counters = (size_t)m->threads * 3 * NNS_MLP_MAX_LAYERS * sizeof *m->counters;
@@ -106,7 +106,7 @@ int nns_mlp_create(nns_mlp *m, const nns_mlp_config *cfg, size_t batch, int thre
     ok = ok && m->g && m->ws && m->gcols && m->counters;
     for (int t = 0; ok && t < m->threads; t++) {
         m->ws[t] = malloc(m->ws_bytes ? m->ws_bytes : 1);
-        m->gcols[t] = floats(2 * batch * widest);
+        m->gcols[t] = nns_floats(2 * batch * widest);
         ok = m->ws[t] && m->gcols[t];
     }
     if (!ok) {

@@ -5,6 +5,7 @@
 
 #include "checkpoint.h"
 #include "data_root.h"
+#include "floats.h"
 #include "mlp.h"
 #include "mnist.h"
 #include "phase_clock.h"
@@ -374,7 +375,7 @@ int nns_train_mlp(const nns_mlp_train_opts *o)
             o->epochs, total, o->threads, o->threads == 1 ? "" : "s", nns_isa_name(isa),
             o->holdout ? "the last 5,000 training images" : "the test set");
     mlp_run run = {&m, o, &tr, &ev, mean, std, per_epoch * (uint64_t)o->epochs,
-                   malloc(o->batch * tr.dim * sizeof(float)), malloc(o->batch * sizeof(int32_t))};
+                   nns_floats(o->batch * tr.dim), malloc(o->batch * sizeof(int32_t))};
     if (!run.bx || !run.by) {
         free(run.bx), free(run.by);
         fprintf(stderr, "nnsimd train mlp: out of memory\n");

@@ -3,6 +3,7 @@
 #include "transformer.h"
 
 #include "columns.h"
+#include "floats.h"
 #include "share.h"
 
 #include <math.h>
@@ -61,7 +62,7 @@ static size_t block_tensor(nns_transformer *m, size_t l, const char *what, size_
 
 static float *floats(size_t n, int *ok)
 {
-    float *p = calloc(n ? n : 1, sizeof(float));
+    float *p = nns_floats(n);
     if (!p) *ok = 0;
     return p;
 }
