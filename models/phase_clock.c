@@ -1,15 +1,9 @@
 #include "phase_clock.h"
 
+#include "train_log.h"
+
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 int nns_phase_clock_init(nns_phase_clock *c, int threads)
 {
@@ -29,12 +23,12 @@ void nns_phase_clock_free(nns_phase_clock *c)
 
 void nns_phase_clock_begin(nns_phase_clock *c, int t)
 {
-    c->rows[t].left = now();
+    c->rows[t].left = nns_now();
 }
 
 void nns_phase_clock_arrive(nns_phase_clock *c, int t, unsigned k, const char *name, size_t l)
 {
-    double at = now();
+    double at = nns_now();
     if (k >= NNS_PHASE_MAX || t >= c->threads) return;
     nns_phase_row *r = &c->rows[t];
     r->work[k] += at - r->left;
@@ -48,7 +42,7 @@ void nns_phase_clock_arrive(nns_phase_clock *c, int t, unsigned k, const char *n
 
 void nns_phase_clock_leave(nns_phase_clock *c, int t, unsigned k)
 {
-    double at = now();
+    double at = nns_now();
     if (k >= NNS_PHASE_MAX || t >= c->threads) return;
     c->rows[t].wait[k] += at;
     c->rows[t].left = at;

@@ -336,10 +336,12 @@ int nns_train_mlp(const nns_mlp_train_opts *o)
         goto out;
     }
     m.anomaly.enabled = o->detect_anomaly;
-    if (o->profile && nns_phase_clock_init(&clock, o->threads) == 0) m.clock = &clock;
-    else if (o->profile) {
-        fprintf(stderr, "nnsimd train mlp: out of memory for --profile\n");
-        goto out;
+    if (o->profile) {
+        if (nns_phase_clock_init(&clock, o->threads) != 0) {
+            fprintf(stderr, "nnsimd train mlp: out of memory for --profile\n");
+            goto out;
+        }
+        m.clock = &clock;
     }
     nns_run_state s = {.step = 0, .epoch = 1, .position = 0};
     nns_rng rng;
