@@ -18,6 +18,8 @@
 #include "suites.h"
 
 #include "fixtures.h"
+#include "evict.h"
+#include "floats.h"
 #include "mlp.h"
 
 #include <math.h>
@@ -143,15 +145,17 @@ static void test_one_step_vs_torch(void)
     printf("\n");
 }
 
-/* The bits tests' model: 37 -> 150 -> 33 -> 5 GELU for batches of 29 (150
- * features: on 2 threads layer 0 splits its output features, the narrower
- * layers their rows). Two copies, a on ta threads and b on tb, with the
- * same initial weights; x and y a batch from the same generator. */
+/* The bits tests' model: 37 -> 150 -> 140 -> 5 GELU for batches of 29 (on
+ * 2 threads the hidden layers split their output features, and the second
+ * one's din reads the rows of its weights that the other thread updates,
+ * which each thread then flushes (models/evict.h); the head splits rows).
+ * Two copies, a on ta threads and b on tb, with the same initial weights;
+ * x and y a batch from the same generator. */
 enum { BITS_N = 29, BITS_C = 37 };
 
 static int bits_models(nns_act act, nns_mlp *a, int ta, nns_mlp *b, int tb, float *x, int32_t *y)
 {
-    nns_mlp_config cfg = {.nlayers = 3, .dims = {BITS_C, 150, 33, 5}, .act = act};
+    nns_mlp_config cfg = {.nlayers = 3, .dims = {BITS_C, 150, 140, 5}, .act = act};
     char err[256];
     if (nns_mlp_create(a, &cfg, BITS_N, ta, err, sizeof err) != 0) return -1;
     if (nns_mlp_create(b, &cfg, BITS_N, tb, err, sizeof err) != 0) return nns_mlp_free(a), -1;
@@ -381,6 +385,23 @@ static void test_buffers_on_cache_lines(void)
     nns_mlp_free(&m);
 }
 
+/* nns_evict writes a line back before dropping it: a freshly written
+ * buffer reads the same after its middle (from an address inside a line to
+ * one inside another) and nothing at all are flushed. */
+static void test_evict_keeps_contents(void)
+{
+    enum { N = 1000 };
+    float *buf = nns_floats(N);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+    for (size_t i = 0; i < N; i++) buf[i] = (float)i * 0.5f - 7.0f;
+    nns_evict(buf + 3, 700 * sizeof *buf);
+    nns_evict(buf + 901, 0);
+    size_t same = 0;
+    for (size_t i = 0; i < N; i++) same += buf[i] == (float)i * 0.5f - 7.0f;
+    CU_ASSERT_EQUAL(same, N);
+    free(buf);
+}
+
 int register_mlp_suite(void)
 {
     CU_pSuite s = CU_add_suite("mlp", NULL, NULL);
@@ -390,6 +411,7 @@ int register_mlp_suite(void)
         !CU_add_test(s, "train_step_same_bits", test_train_step_same_bits) ||
         !CU_add_test(s, "alignment_same_bits", test_alignment_same_bits) ||
         !CU_add_test(s, "buffers_on_cache_lines", test_buffers_on_cache_lines) ||
+        !CU_add_test(s, "evict_keeps_contents", test_evict_keeps_contents) ||
         !CU_add_test(s, "detect_anomaly", test_detect_anomaly))
         return CU_get_error();
     return 0;
