@@ -79,7 +79,8 @@ CHECK_OBJ := $(call obj,$(CHECK_SRC))
 MODEL_OBJ := $(call obj,$(MODEL_SRC))
 
 SONAME := libnnsimd.so.$(VERSION_MAJOR)
-TARGETS := $(BUILD)/libnnsimd.a $(BUILD)/libnnsimd.so $(BUILD)/nnsimd $(BUILD)/nnsimd-test
+TARGETS := $(BUILD)/libnnsimd.a $(BUILD)/libnnsimd.so $(BUILD)/nnsimd $(BUILD)/nnsimd-test \
+           $(BUILD)/nnsimd-mlp-threads
 ifeq ($(ARCH),x86_64)
 ifeq ($(SAN),)
   TARGETS += $(BUILD)/nnsimd-bench $(BUILD)/nnsimd-vs-openblas $(BUILD)/nnsimd-test-avx512emu
@@ -147,6 +148,10 @@ $(BUILD)/nnsimd-bench: $(call obj,$(BENCH_SRC) $(BENCH_CXX)) $(BUILD)/libnnsimd.
 PAIRED_SRC := bench/paired/vs_openblas.c bench/helpers.c bench/openblas_ops.c bench/bench_linear.c
 $(BUILD)/nnsimd-vs-openblas: $(call obj,$(PAIRED_SRC)) $(BUILD)/libnnsimd.a
 	$(CC) $(LDFLAGS) $^ -o $@ -lopenblas -ljansson $(LIBS)
+
+# The MLP's step on 1 and N threads in paired rounds (bench/paired/mlp_threads.c).
+$(BUILD)/nnsimd-mlp-threads: $(call obj,bench/paired/mlp_threads.c) $(BUILD)/libnnsimd-models.a $(BUILD)/libnnsimd-check.a $(BUILD)/libnnsimd.a
+	$(CC) $(LDFLAGS) $^ -o $@ -fopenmp -ljansson -lz -lcrypto $(LIBS)
 
 # The AVX-512 variants built against SIMDe's portable AVX-512, so their
 # logic is verified on CPUs (and emulators) without AVX-512; see

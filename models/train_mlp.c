@@ -8,122 +8,25 @@
 #include "floats.h"
 #include "mlp.h"
 #include "mnist.h"
+#include "mnist_set.h"
 #include "phase_clock.h"
-#include "share.h"
 #include "rng.h"
 #include "train_log.h"
 #include "train_loop.h"
 
 #include <inttypes.h>
 #include <math.h>
-#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define HOLDOUT 5000
 
-/* A set of images as their pixels, in place in the loaded file, and the
- * float each byte stands for: (pixel/255 - mean) / std, a function of the
- * byte alone, so a 256-entry table gives exactly the floats a normalized
- * copy would hold. A batch is expanded from it as it is drawn: a quarter
- * of the bytes a float copy of the set would read from memory, and a
- * quarter of its size (60,000 images: 47 MB, not 188). */
-typedef struct dataset {
-    size_t count, dim;
-    const uint8_t *pixels;
-    float value[256];
-    int32_t *y;
-} dataset;
-
-static int make_set(dataset *d, const nns_mnist *src, size_t from, size_t count, float mean, float std)
-{
-    d->count = count;
-    d->dim = src->rows * src->cols;
-    d->pixels = src->pixels + from * d->dim;
-    for (int b = 0; b < 256; b++) d->value[b] = ((float)b / 255.0f - mean) / std;
-    d->y = malloc(count * sizeof *d->y);
-    if (!d->y) return -1;
-    for (size_t i = 0; i < count; i++) d->y[i] = src->labels[from + i];
-    return 0;
-}
-
-static const uint8_t *set_row(const dataset *d, const uint32_t *idx, size_t from, size_t i)
-{
-    return d->pixels + (idx ? idx[i] : from + i) * d->dim;
-}
-
-/* Asks for every cache line of a row's bytes. */
-static void prefetch_row(const uint8_t *p, size_t dim)
-{
-    for (size_t j = 0; j < dim; j += 64) __builtin_prefetch(p + j);
-    __builtin_prefetch(p + dim - 1);
-}
-
-/* The normalized rows [lo, hi) of the images idx[0..n) (or, idx NULL,
- * of from..from+n) into the same rows of out (n x dim). The rows' bytes
- * are all asked for first, so that their misses overlap: a drawn row is a
- * few cache lines somewhere in memory, which the byte loop alone would
- * fetch about one miss at a time (a scratch test of 128 rows from cold
- * memory: 130 us without, 56 with; a float copy of the rows, 95). */
-static void expand_range(const dataset *d, float *out, const uint32_t *idx, size_t from, size_t lo,
-                         size_t hi)
-{
-    for (size_t i = lo; i < hi; i++) prefetch_row(set_row(d, idx, from, i), d->dim);
-    for (size_t i = lo; i < hi; i++) {
-        const uint8_t *p = set_row(d, idx, from, i);
-        float *o = out + i * d->dim;
-        for (size_t j = 0; j < d->dim; j++) o[j] = d->value[p[j]];
-    }
-}
-
-/* All n rows, on the model's threads (the evaluation's batches). */
-static void expand_rows(const dataset *d, float *out, size_t from, size_t n, int threads)
-{
-#pragma omp parallel num_threads(threads)
-    {
-        size_t lo, hi;
-        nns_share(n, omp_get_thread_num(), omp_get_num_threads(), &lo, &hi);
-        expand_range(d, out, NULL, from, lo, hi);
-    }
-}
-
-/* A training step's rows, filled by the model's threads (nns_mlp_fill_fn). */
-typedef struct batch_fill {
-    const dataset *d;
-    const uint32_t *idx;
-} batch_fill;
-
-static void fill_batch(void *ctx, float *input, size_t lo, size_t hi)
-{
-    const batch_fill *f = ctx;
-    expand_range(f->d, input, f->idx, 0, lo, hi);
-}
-
-static void free_set(dataset *d)
-{
-    free(d->y);
-    memset(d, 0, sizeof *d);
-}
-
-/* Mean and standard deviation of the training pixels, scaled to [0, 1]. */
-static void pixel_stats(const nns_mnist *m, size_t count, float *mean, float *std)
-{
-    double s = 0, s2 = 0;
-    size_t n = count * m->rows * m->cols;
-    for (size_t i = 0; i < n; i++) {
-        double v = m->pixels[i] / 255.0;
-        s += v, s2 += v * v;
-    }
-    *mean = (float)(s / (double)n);
-    *std = (float)sqrt(s2 / (double)n - (s / (double)n) * (s / (double)n));
-}
-
 /* The run's pieces the shared loop calls back. */
 typedef struct mlp_run {
     nns_mlp *m;
     const nns_mlp_train_opts *o;
-    const dataset *tr, *ev;
+    const nns_mnist_set *tr, *ev;
     float mean, std;
     uint64_t schedule_steps; /* the cosine's length: every epoch's steps */
     float *bx;
@@ -133,7 +36,7 @@ typedef struct mlp_run {
 static const float *eval_logits(void *ctx, size_t at, size_t n)
 {
     mlp_run *r = ctx;
-    expand_rows(r->ev, r->bx, at, n, r->m->threads);
+    nns_mnist_set_expand_all(r->ev, r->bx, at, n, r->m->threads);
     if (nns_mlp_forward(r->m, r->bx, n) != NNS_OK) return NULL;
     return r->m->x[r->m->cfg.nlayers];
 }
@@ -286,7 +189,7 @@ static nns_status train_step(void *ctx, const uint32_t *idx, size_t n, uint64_t 
                              float *lr)
 {
     mlp_run *r = ctx;
-    const dataset *tr = r->tr;
+    const nns_mnist_set *tr = r->tr;
     for (size_t i = 0; i < n; i++) r->by[i] = tr->y[idx[i]];
     *lr = step_lr(r->o, step, r->schedule_steps);
     /* Each thread updates the parameters whose gradients its backward
@@ -297,9 +200,9 @@ static nns_status train_step(void *ctx, const uint32_t *idx, size_t n, uint64_t 
      * (models/mlp.c) took two threads from 1.71 to 1.51 ms a step
      * (medians of five alternating rounds). No element depends on
      * another, so the bits do not depend on the split. */
-    batch_fill fill = {tr, idx};
+    nns_mnist_batch fill = {tr, idx};
     optimizer_call call = {r->m, r->o, *lr, step};
-    nns_status st = nns_mlp_train_step(r->m, r->bx, fill_batch, &fill, r->by, n, loss,
+    nns_status st = nns_mlp_train_step(r->m, r->bx, nns_mnist_batch_fill, &fill, r->by, n, loss,
                                        optimizer_range, &call);
     if (st == NNS_OK) st = optimizer_check(r->m, r->o);
     return st;
@@ -309,7 +212,7 @@ int nns_train_mlp(const nns_mlp_train_opts *o)
 {
     char err[512], dir[4096];
     nns_mnist train = {0}, test = {0};
-    dataset tr = {0}, ev = {0};
+    nns_mnist_set tr = {0}, ev = {0};
     nns_mlp m = {0};
     nns_phase_clock clock = {0};
     nns_train_log log = {0};
@@ -322,9 +225,9 @@ int nns_train_mlp(const nns_mlp_train_opts *o)
     }
     size_t ntrain = o->holdout ? train.count - HOLDOUT : train.count;
     float mean, std;
-    pixel_stats(&train, ntrain, &mean, &std);
-    if (make_set(&tr, &train, 0, ntrain, mean, std) != 0 ||
-        make_set(&ev, o->holdout ? &train : &test, o->holdout ? ntrain : 0,
+    nns_mnist_pixel_stats(&train, ntrain, &mean, &std);
+    if (nns_mnist_set_make(&tr, &train, 0, ntrain, mean, std) != 0 ||
+        nns_mnist_set_make(&ev, o->holdout ? &train : &test, o->holdout ? ntrain : 0,
                  o->holdout ? HOLDOUT : test.count, mean, std) != 0) {
         fprintf(stderr, "nnsimd train mlp: out of memory for the data\n");
         goto out;
@@ -395,7 +298,7 @@ out:
     nns_log_close(&log);
     nns_phase_clock_free(&clock);
     nns_mlp_free(&m);
-    free_set(&tr), free_set(&ev);
+    nns_mnist_set_free(&tr), nns_mnist_set_free(&ev);
     nns_mnist_free(&train), nns_mnist_free(&test);
     return rc;
 }

@@ -15,12 +15,12 @@
  * kernels are those it chose when it loaded (OPENBLAS_CORETYPE). */
 #include "../bench.h"
 #include "../openblas_ops.h"
+#include "rounds.h"
 
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 typedef struct opts {
     nns_isa isa;
@@ -44,13 +44,6 @@ static const char usage[] =
     "  --parts        also time the backward's din and dweight products apart\n"
     "                 (linear_bwd_din/..., linear_bwd_dweight/...; no dbias)\n"
     "OpenBLAS picks its kernels from OPENBLAS_CORETYPE when it loads.\n";
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 static int parse(int argc, char **argv, opts *o)
 {
@@ -94,21 +87,6 @@ static int parse(int argc, char **argv, opts *o)
     return 0;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* The q-quantile of v[0..n) (sorts v). */
-static double quantile(double *v, int n, double q)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    double at = q * (n - 1);
-    int i = (int)at;
-    return i + 1 < n ? v[i] + (at - i) * (v[i + 1] - v[i]) : v[i];
-}
-
 typedef struct side {
     void (*call)(void *arg);
     void *arg;
@@ -118,9 +96,9 @@ typedef struct side {
 /* Seconds per call over `iters` back-to-back calls. */
 static double time_side(const side *s)
 {
-    double t0 = now();
+    double t0 = nnsp_now();
     for (int i = 0; i < s->iters; i++) s->call(s->arg);
-    return (now() - t0) / s->iters;
+    return (nnsp_now() - t0) / s->iters;
 }
 
 /* Enough calls for about `seconds`, from one timed call after a warm-up. */
@@ -181,11 +159,11 @@ static int run_pair(const opts *o, const nnsb_spec *spec, const nnsb_shape *shap
         ratio[i] = tb[i] / to[i];
     }
     double flops = spec->flops(shape);
-    r->ratio = quantile(ratio, o->rounds, 0.5);
-    r->ratio_q1 = quantile(ratio, o->rounds, 0.25);
-    r->ratio_q3 = quantile(ratio, o->rounds, 0.75);
-    r->ours_gflops = flops / quantile(to, o->rounds, 0.5) / 1e9;
-    r->blas_gflops = flops / quantile(tb, o->rounds, 0.5) / 1e9;
+    r->ratio = nnsp_quantile(ratio, o->rounds, 0.5);
+    r->ratio_q1 = nnsp_quantile(ratio, o->rounds, 0.25);
+    r->ratio_q3 = nnsp_quantile(ratio, o->rounds, 0.75);
+    r->ours_gflops = flops / nnsp_quantile(to, o->rounds, 0.5) / 1e9;
+    r->blas_gflops = flops / nnsp_quantile(tb, o->rounds, 0.5) / 1e9;
     free(ratio);
     spec->teardown(oa.ctx);
     nnsb_blas_op_free(&op);

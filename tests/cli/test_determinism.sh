@@ -127,6 +127,21 @@ for phase in fill "forward 0" "forward 2" loss "backward 2" "act grad 1" "backwa
     check "--profile times '$phase'" $?
 done
 
+# nnsimd-mlp-threads (beside nnsimd) trains the default model on 1 thread
+# and on N side by side on the same batches, and fails unless the two end
+# with the same bits.
+PAIRED=$(dirname "$NNSIMD")/nnsimd-mlp-threads
+for n in 2 3; do
+    "$PAIRED" --data "$data" --threads $n --rounds 2 --steps 3 --json "$T/paired$n.json" >"$T/paired$n.out" 2>&1
+    check "nnsimd-mlp-threads --threads $n (exit $?)" $? "$(tail -n 2 "$T/paired$n.out")"
+    grep -q "^both copies took 6 steps on the same batches: parameters, moments and loss equal bit for bit$" "$T/paired$n.out" &&
+        grep -q '"same_bits": true' "$T/paired$n.json"
+    check "nnsimd-mlp-threads: 1 and $n threads end with the same bits" $?
+done
+"$PAIRED" --data "$data" --steps 1 >/dev/null 2>"$T/paired.err"
+[ $? -eq 2 ] && grep -q "^nnsimd-mlp-threads: --steps 1: expected an integer >= 2$" "$T/paired.err"
+check "nnsimd-mlp-threads --steps 1 is refused" $?
+
 # ---- kill and resume --------------------------------------------------------
 echo "== kill and resume: $KILLS SIGKILLs of a run checkpointing every 5 of 80 steps"
 ck=$T/k.safetensors
