@@ -256,6 +256,7 @@ class Folder:
         self.logs = []            # TrainLog
         self.agreement = []       # (rel, text)
         self.paired = []          # (rel, doc): nnsimd-vs-openblas --json
+        self.threads = []         # (rel, doc): nnsimd-mlp-threads --json
         self.load()
 
     def rel(self, p):
@@ -301,6 +302,8 @@ class Folder:
                     verify.append((rel, doc, emulated, p))
                 elif isinstance(doc.get("results"), list) and "openblas_corename" in doc:
                     self.paired.append((rel, doc))
+                elif isinstance(doc.get("speedup"), list) and "ms_one_thread" in doc:
+                    self.threads.append((rel, doc))
                 elif "isa_supported" in doc and "features" in doc:
                     self.info.append((rel, doc))
                 else:
@@ -939,6 +942,36 @@ def section_paired(folder):
     return lines
 
 
+def section_threads(folder):
+    """The MLP's step on 1 thread against N in paired rounds (nnsimd-mlp-threads)."""
+    if not folder.threads:
+        return []
+    lines = ["## The MLP's step, 1 thread against N, paired", "",
+             "`nnsimd-mlp-threads`: two copies of the default MLP train side by side in one "
+             "process on the same batches, on 1 thread and on N, in alternating rounds; a "
+             "round's speed-up is the ratio of the copies' median step times. The median of "
+             "the rounds with its quartiles; \"same bits\": the copies ended equal, as they "
+             "must.", ""]
+    rows, by_n = [], {}
+    for rel, doc in folder.threads:
+        n = doc.get("threads", "?")
+        by_n.setdefault(n, []).append(doc["speedup_median"])
+        rows.append([f"`{rel}`", str(n), f"{doc.get('rounds', '?')} x {doc.get('steps', '?')}",
+                     doc.get("isa", "?"), f"{statistics.median(doc['ms_one_thread']):.3f}",
+                     f"{statistics.median(doc['ms_threads']):.3f}",
+                     f"{doc['speedup_median']:.3f}",
+                     f"{doc['speedup_q1']:.3f}-{doc['speedup_q3']:.3f}",
+                     "yes" if doc.get("same_bits") else "**no**"])
+    lines += [table(["file", "threads", "rounds x steps", "ISA", "1 thread (ms a step)",
+                     "N threads (ms a step)", "speed-up (median)", "quartiles", "same bits"],
+                    rows), ""]
+    for n, meds in sorted(by_n.items(), key=lambda kv: str(kv[0])):
+        if len(meds) > 1:
+            lines += [f"On {n} threads, the median of the {len(meds)} runs' medians: "
+                      f"{statistics.median(meds):.3f} ({min(meds):.3f}-{max(meds):.3f}).", ""]
+    return lines
+
+
 def section_sources(folder):
     lines = ["## Sources", "", "Every file this report read (paths relative to "
              f"`{folder.root}`); nothing was re-run.", ""]
@@ -963,6 +996,8 @@ def section_sources(folder):
         trows.append([f"`{rel}`", "agreement table (embedded)", "", "", ""])
     for rel, doc in folder.paired:
         trows.append([f"`{rel}`", "nnsimd-vs-openblas --json", f"{len(doc['results'])} results", "", ""])
+    for rel, doc in folder.threads:
+        trows.append([f"`{rel}`", "nnsimd-mlp-threads --json", f"{len(doc['speedup'])} rounds", "", ""])
     for rel, why in folder.ignored:
         trows.append([f"`{rel}`", f"not used: {why}", "", "", ""])
     lines += [table(["file", "what", "rows", "date", "executable"], trows), ""]
@@ -1005,6 +1040,7 @@ def single_report(plt, folder, out_dir, argv_text):
     lines += section_verify(figs, folder)
     lines += section_emulated(folder)
     lines += section_training(figs, folder)
+    lines += section_threads(folder)
     lines += section_agreement(folder)
     lines += section_sources(folder)
     return lines, figs.written
@@ -1233,9 +1269,10 @@ def main(argv):
     argv_text = "nnsimd report " + " ".join(a.dirs) + (f" --out {a.out}" if a.out else "")
     folders = [Folder(d) for d in a.dirs]
     for f in folders:
-        if not (f.bench_files or f.verify_native or f.verify_emulated or f.logs or f.agreement):
+        if not (f.bench_files or f.verify_native or f.verify_emulated or f.logs or f.agreement
+                or f.paired or f.threads):
             die(f"{f.root}: no result files found (nnsimd-bench JSON, verify --json, "
-                "training logs)")
+                "training logs, nnsimd-vs-openblas or nnsimd-mlp-threads JSON)")
     if len(folders) == 1:
         lines, written = single_report(plt, folders[0], out, argv_text)
     else:

@@ -24,7 +24,8 @@ nnsimd make run: about 6-8 minutes on a 2-core machine, in 9 steps:
   4 nnsimd verify under qemu: Haswell, Nehalem, aarch64 (correctness only, ~2.5 min)
   5 kernel benchmarks, every kernel x ISA and OpenBLAS (${MIN_TIME} s each, ~2 min)
   6 PyTorch side by side (if python3-torch is installed, ~1 min)
-  7 MNIST MLP, one epoch (~5 s)    8 IMDb transformer, a short run (~1 min)
+  7 MNIST MLP, one epoch, and its step on 1 thread against all (~10 s)
+  8 IMDb transformer, a short run (~1 min)
   9 the report (results/<cpu-id>/run/report.md and its figures)
 EOF
 
@@ -91,14 +92,21 @@ fi
     [ -f "$out/bench-pytorch.json" ] &&
         echo "- bench-pytorch.json: \`${OPENBLAS_CORETYPE:+OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE }$TORCH_PY tools/pytorch_bench/run.py --repetitions 1 --min-time $MIN_TIME --out bench-pytorch.json\`"
     echo "- mlp-1epoch.*: \`build/nnsimd train mlp --epochs 1 --threads $JOBS --log mlp-1epoch.jsonl\`"
+    [ "$JOBS" -gt 1 ] &&
+        echo "- mlp-threads.*: \`build/nnsimd-mlp-threads --threads $JOBS --rounds 10 --json mlp-threads.json\`"
     echo "- transformer-short.*: \`build/nnsimd train transformer --train-subset 4000 --holdout --epochs 2 --threads $JOBS --log transformer-short.jsonl\`"
     echo "- report.md: \`build/nnsimd report $out\`"
     echo
     python3 tools/bench_summary.py "$out/bench.json" --markdown
 } >"$out/summary.md"
 
-step 7 "MNIST MLP, one epoch (784-512-512-10 ReLU, AdamW, batch 128, $JOBS threads)"
+step 7 "MNIST MLP, one epoch (784-512-512-10 ReLU, AdamW, batch 128, $JOBS threads), then its
+    step on 1 thread against $JOBS in paired rounds"
 build/nnsimd train mlp --epochs 1 --threads "$JOBS" --log "$out/mlp-1epoch.jsonl" | tee "$out/mlp-1epoch.txt"
+if [ "$JOBS" -gt 1 ]; then
+    build/nnsimd-mlp-threads --threads "$JOBS" --rounds 10 --json "$out/mlp-threads.json" |
+        tee "$out/mlp-threads.txt"
+fi
 
 step 8 "IMDb transformer, a short run: 250 steps on 4,000 training reviews, accuracy on
     2,500 held-out training reviews (not the test set; the full run is in README.md)"

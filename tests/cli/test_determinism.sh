@@ -138,6 +138,18 @@ for n in 2 3; do
         grep -q '"same_bits": true' "$T/paired$n.json"
     check "nnsimd-mlp-threads: 1 and $n threads end with the same bits" $?
 done
+# nnsimd report reads its JSON into a section of its own (when the
+# interpreter the report runs on has matplotlib).
+py=${NNSIMD_PYTHON:-/usr/bin/python3}
+[ -x "$py" ] || py=python3
+if "$py" -c "import matplotlib" 2>/dev/null; then
+    mkdir -p "$T/report" && cp "$T/paired2.json" "$T/report/" &&
+        "$NNSIMD" report "$T/report" >/dev/null 2>&1 &&
+        grep -q '^| `paired2.json` | 2 | 2 x 3 | [a-z0-9]* | [0-9.]* | [0-9.]* | [0-9.]* | [0-9.-]* | yes |$' "$T/report/report.md"
+    check "nnsimd report tabulates an nnsimd-mlp-threads run" $?
+else
+    echo "skip  nnsimd report of an nnsimd-mlp-threads run ($py has no matplotlib)"
+fi
 "$PAIRED" --data "$data" --steps 1 >/dev/null 2>"$T/paired.err"
 [ $? -eq 2 ] && grep -q "^nnsimd-mlp-threads: --steps 1: expected an integer >= 2$" "$T/paired.err"
 check "nnsimd-mlp-threads --steps 1 is refused" $?
