@@ -952,10 +952,13 @@ def section_threads(folder):
              "round's speed-up is the ratio of the copies' median step times. The median of "
              "the rounds with its quartiles; \"same bits\": the copies ended equal, as they "
              "must.", ""]
-    rows, by_n = [], {}
+    rows, series = [], {}
     for rel, doc in folder.threads:
         n = doc.get("threads", "?")
-        by_n.setdefault(n, []).append(doc["speedup_median"])
+        # runs of one series: the same folder and name but for a trailing -K
+        path = Path(rel)
+        name = str(path.parent / re.sub(r"-\d+$", "", path.stem))
+        series.setdefault((name, n), []).append(doc["speedup_median"])
         rows.append([f"`{rel}`", str(n), f"{doc.get('rounds', '?')} x {doc.get('steps', '?')}",
                      doc.get("isa", "?"), f"{statistics.median(doc['ms_one_thread']):.3f}",
                      f"{statistics.median(doc['ms_threads']):.3f}",
@@ -965,9 +968,9 @@ def section_threads(folder):
     lines += [table(["file", "threads", "rounds x steps", "ISA", "1 thread (ms a step)",
                      "N threads (ms a step)", "speed-up (median)", "quartiles", "same bits"],
                     rows), ""]
-    for n, meds in sorted(by_n.items(), key=lambda kv: str(kv[0])):
+    for (name, n), meds in sorted(series.items(), key=lambda kv: (kv[0][0], str(kv[0][1]))):
         if len(meds) > 1:
-            lines += [f"On {n} threads, the median of the {len(meds)} runs' medians: "
+            lines += [f"`{name}-*`, {n} threads: the median of the {len(meds)} runs' medians "
                       f"{statistics.median(meds):.3f} ({min(meds):.3f}-{max(meds):.3f}).", ""]
     return lines
 
