@@ -5,13 +5,12 @@
  * its columns, models/columns.h), and so does the optimizer's update. The
  * forward's and dweight's feature splits give each thread its own share,
  * in chunks that an idle thread may take over (models/share.h); the
- * update's, bound by memory, exactly its share. No reduction dimension is ever
- * split, so the result is bit-identical for any thread count. Each thread
- * zeroes the gradients it then accumulates into, while they are its own,
- * and after a layer's backward flushes its copies of the weights that the
- * others update (models/evict.h).
- * A call runs in one parallel region, its phases kept apart by a spinning
- * barrier (models/spin_barrier.h). */
+ * update's, bound by memory, exactly its share. No reduction dimension is
+ * ever split, so the result is bit-identical for any thread count. Each
+ * thread zeroes the gradients it then accumulates into, while they are its
+ * own, and after a layer's backward flushes its copies of the weights that
+ * the others update (models/evict.h). A call runs in one parallel region,
+ * its phases kept apart by a spinning barrier (models/spin_barrier.h). */
 #include "mlp.h"
 
 #include "columns.h"
