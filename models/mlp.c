@@ -458,9 +458,9 @@ static int loss_phase(mlp_thread *th, const int32_t *labels, float *loss)
  * the layer's weights: this thread's copies of the rows that other
  * threads update are flushed (models/evict.h), so their update need not
  * take each line back from this core. On two threads on the Zen 5 VM
- * (amd-oxide-f1a-m02) the update of the 512 -> 512 layer's weights took
- * 129-171 us a thread without, 45-54 with (three alternating runs); the
- * first layer's, which din does not read, about 75. */
+ * (amd-oxide-f1a-m02), six alternating runs each way: the update phase
+ * 241 -> 133 us a step, the step 1.52 -> 1.39 ms, the flush itself about
+ * 25 us (results/amd-oxide-f1a-m02/ab-d507bbb). */
 static void evict_rows_updated_elsewhere(mlp_thread *th, size_t l)
 {
     nns_mlp *m = th->p->m;
@@ -503,10 +503,11 @@ static void update_features(mlp_thread *th, nns_mlp_update_fn *fn, void *ctx, si
  * layer split by features gives each thread exactly its own share, never
  * another's: the update is bound by memory, and a chunk taken over from
  * another thread brings its weights, gradients and moments from that
- * core's cache (and sends them back the next step). On two threads on the
- * Zen 5 VM (amd-oxide-f1a-m02), nnsimd-mlp-threads' speed-up went from
- * 1.61-1.68 to 1.66-1.76 (eight alternating runs, every pair higher). A
- * layer too narrow to split goes whole to the first thread to ask. */
+ * core's cache (and sends them back the next step). On the Zen 5 VM
+ * (amd-oxide-f1a-m02), nnsimd-mlp-threads' speed-up from 1 to 2 threads
+ * went from 1.67 to 1.75 (medians of six alternating runs each way,
+ * results/amd-oxide-f1a-m02/ab-8ad84d9). A layer too narrow to split goes
+ * whole to the first thread to ask. */
 static void update_params(mlp_thread *th, nns_mlp_update_fn *fn, void *ctx)
 {
     mlp_pass *p = th->p;
